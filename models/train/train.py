@@ -1,0 +1,156 @@
+"""Train a compact CIFAR-10 classifier on the CPU, resumably.
+
+    python models/train/train.py --arch resnet9 --epochs 30 --seed 0 --out models/train/runs/resnet9
+    (kill it at any time; the same command continues from the last epoch checkpoint)
+
+Recipe: SGD with Nesterov momentum, one-cycle learning rate (linear warm-up then linear decay,
+stepped per batch), weight decay, label smoothing, random crop (reflect pad 4), horizontal flip
+and Cutout(8). Everything is seeded; the data order of epoch e depends only on (seed, e), so a
+resumed run sees the same batches as an uninterrupted one.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import arch
+import data
+
+
+def augment(xb, gen):
+    """xb: float [B,3,32,32] in [0,1]. Random crop (reflect pad 4), flip, Cutout 8x8."""
+    b = xb.shape[0]
+    padded = F.pad(xb, (4, 4, 4, 4), mode="reflect")
+    dx = torch.randint(0, 9, (b,), generator=gen)
+    dy = torch.randint(0, 9, (b,), generator=gen)
+    # gather crops with an index grid (no Python loop over images)
+    ar = torch.arange(32)
+    rows = (dy[:, None] + ar[None, :])  # [B,32]
+    cols = (dx[:, None] + ar[None, :])
+    out = padded[torch.arange(b)[:, None, None, None], torch.arange(3)[None, :, None, None],
+                 rows[:, None, :, None], cols[:, None, None, :]]
+    flip = torch.rand(b, generator=gen) < 0.5
+    out = torch.where(flip[:, None, None, None], out.flip(3), out)
+    cy = torch.randint(0, 32, (b,), generator=gen)
+    cx = torch.randint(0, 32, (b,), generator=gen)
+    yy = ar[None, :, None]
+    xx = ar[None, None, :]
+    mask = ((yy - cy[:, None, None]).abs() < 4) & ((xx - cx[:, None, None]).abs() < 4)
+    return out * (~mask)[:, None, :, :]
+
+
+def evaluate(model, x, y, bs=1000):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(x), bs):
+            xb = torch.from_numpy(x[i:i + bs]).permute(0, 3, 1, 2).float() / 255.0
+            correct += (model(xb).argmax(1).numpy() == y[i:i + bs]).sum()
+    model.train()
+    return correct / len(x)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="resnet9", choices=sorted(arch.ARCHS))
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=0.2)
+    p.add_argument("--wd", type=float, default=5e-4)
+    p.add_argument("--smooth", type=float, default=0.2)
+    p.add_argument("--warmup", type=float, default=0.2, help="fraction of steps spent warming up")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
+    p.add_argument("--data", default=None)
+    p.add_argument("--out", default=None)
+    p.add_argument("--bench", type=int, default=0, help="time N batches and exit")
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", a.arch)
+    os.makedirs(out, exist_ok=True)
+
+    model = arch.ARCHS[a.arch]().to(memory_format=torch.channels_last)  # ~25% faster convs on CPU
+    nparams = sum(p.numel() for p in model.parameters())
+    print(f"{a.arch}: {nparams} parameters, {arch.count_macs(model)} MACs, {a.threads} threads", flush=True)
+
+    d = data.load(a.data)
+    xtr = torch.from_numpy(d["xtr"]).permute(0, 3, 1, 2).contiguous()  # uint8 NCHW
+    ytr = torch.from_numpy(d["ytr"])
+    n = len(ytr)
+    steps_per_epoch = n // a.batch
+    total = steps_per_epoch * a.epochs
+
+    decay, no_decay = [], []
+    for name, prm in model.named_parameters():
+        (no_decay if prm.ndim <= 1 else decay).append(prm)
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd},
+                           {"params": no_decay, "weight_decay": 0.0}],
+                          lr=a.lr, momentum=0.9, nesterov=True)
+    warm = max(1, int(a.warmup * total))
+
+    def lr_at(step):
+        if step < warm:
+            return a.lr * step / warm
+        return a.lr * max(0.0, (total - step) / (total - warm))
+
+    ckpt = os.path.join(out, "checkpoint.pt")
+    start_epoch = 0
+    log = []
+    if os.path.exists(ckpt) and not a.bench:
+        st = torch.load(ckpt, weights_only=False)
+        if st["args"]["arch"] != a.arch or st["args"]["epochs"] != a.epochs or st["args"]["seed"] != a.seed:
+            raise SystemExit(f"{ckpt} was made with other settings {st['args']}; use another --out")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        start_epoch = st["epoch"]
+        log = st["log"]
+        print(f"resumed from {ckpt} after epoch {start_epoch}", flush=True)
+
+    model.train()
+    for epoch in range(start_epoch, a.epochs):
+        gen = torch.Generator().manual_seed(a.seed * 1000 + epoch)
+        perm = torch.randperm(n, generator=gen)
+        t0 = time.time()
+        tot_loss, seen = 0.0, 0
+        for i in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + i
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            idx = perm[i * a.batch:(i + 1) * a.batch]
+            xb = augment(xtr[idx].float() / 255.0, gen).contiguous(memory_format=torch.channels_last)
+            yb = ytr[idx]
+            loss = F.cross_entropy(model(xb), yb, label_smoothing=a.smooth)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            tot_loss += loss.item() * len(yb)
+            seen += len(yb)
+            if a.bench and i + 1 == a.bench:
+                dt = time.time() - t0
+                print(f"bench: {seen / dt:.0f} img/s -> {n / (seen / dt) / 60:.1f} min/epoch", flush=True)
+                return
+        dt = time.time() - t0
+        entry = {"epoch": epoch + 1, "loss": tot_loss / seen, "seconds": dt, "img_per_s": seen / dt}
+        if (epoch + 1) % 5 == 0 or epoch + 1 == a.epochs:
+            entry["test_acc"] = float(evaluate(model, d["xte"], d["yte"]))
+        log.append(entry)
+        print(json.dumps(entry), flush=True)
+        st = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1,
+              "log": log, "args": vars(a)}
+        torch.save(st, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+    with open(os.path.join(out, "log.json"), "w") as f:
+        json.dump({"args": vars(a), "params": nparams, "macs": arch.count_macs(model), "log": log}, f, indent=1)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

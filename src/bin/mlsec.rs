@@ -1,0 +1,189 @@
+//! `mlsec`: the command line over the same library the browser runs.
+//!
+//! Exit codes: 0 success, 1 the command ran but failed its check, 2 usage or I/O error.
+
+use clap::{Parser, Subcommand};
+use mlsec::data::cifar::{self, Split};
+use mlsec::metrics;
+use mlsec::model::onnx::OnnxClassifier;
+use mlsec::model::Classifier;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "mlsec", version, about = "MLSec Playground command line")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Accuracy of an ONNX classifier on CIFAR-10, through tract.
+    Eval {
+        /// Path to the ONNX model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Folder holding cifar10-jpeg.zip (default: $MLSEC_DATA, else ../shared/datasets).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// `test` or `train`.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Take the first N images of the class-interleaved order (default: all).
+        #[arg(long)]
+        n: Option<usize>,
+        /// Images per forward pass.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time the model's forward pass natively (tract) at batch 1 and batch 32.
+    Bench {
+        #[arg(long)]
+        model: PathBuf,
+        /// Minimum seconds to time each batch size.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pack the first N class-interleaved test images into the site's sample file.
+    Pack {
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        /// Output file (e.g. www/data/cifar10-test.bin).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Serialize)]
+struct EvalReport {
+    model: String,
+    split: String,
+    images: usize,
+    accuracy: f64,
+    per_class: serde_json::Map<String, serde_json::Value>,
+    images_per_second: f64,
+    seconds: f64,
+}
+
+fn eval(model: PathBuf, data: Option<PathBuf>, split: &str, n: Option<usize>, batch: usize, json: bool) -> mlsec::Result<()> {
+    let split_v = Split::parse(split)?;
+    if batch == 0 {
+        return Err(mlsec::Error::InvalidArgument("--batch must be at least 1".into()));
+    }
+    let bytes = std::fs::read(&model).map_err(|e| mlsec::Error::io(model.display().to_string(), e))?;
+    let clf = OnnxClassifier::from_bytes(&bytes)?;
+    let dir = cifar::data_dir(data.as_deref());
+    let samples = cifar::load(&dir, split_v, n)?;
+    let mut predicted = Vec::with_capacity(samples.len());
+    let mut forward = 0.0f64;
+    let t_all = Instant::now();
+    for start in (0..samples.len()).step_by(batch) {
+        let x = samples.batch(start, start + batch)?;
+        let t = Instant::now();
+        predicted.extend(clf.predict(&x)?);
+        forward += t.elapsed().as_secs_f64();
+    }
+    let truth: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
+    let acc = metrics::accuracy(&predicted, &truth, clf.classes());
+    let mut per_class = serde_json::Map::new();
+    for (i, a) in acc.per_class.iter().enumerate() {
+        let name = cifar::CLASSES.get(i).map(|s| s.to_string()).unwrap_or_else(|| i.to_string());
+        per_class.insert(name, serde_json::json!(a));
+    }
+    let report = EvalReport {
+        model: model.display().to_string(),
+        split: split.to_string(),
+        images: acc.images,
+        accuracy: acc.accuracy,
+        per_class,
+        images_per_second: if forward > 0.0 { acc.images as f64 / forward } else { 0.0 },
+        seconds: t_all.elapsed().as_secs_f64(),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| mlsec::Error::Data(e.to_string()))?);
+    } else {
+        println!("model      {}", report.model);
+        println!("split      {} ({} images)", report.split, report.images);
+        println!("accuracy   {:.2}%", 100.0 * report.accuracy);
+        for (name, a) in &report.per_class {
+            println!("  {:<11} {:.2}%", name, 100.0 * a.as_f64().unwrap_or(0.0));
+        }
+        println!("speed      {:.0} images/s (tract, batch {batch}, forward only)", report.images_per_second);
+    }
+    Ok(())
+}
+
+fn pack(data: Option<PathBuf>, n: usize, out: PathBuf) -> mlsec::Result<()> {
+    let dir = cifar::data_dir(data.as_deref());
+    let samples = cifar::load(&dir, Split::Test, Some(n))?;
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| mlsec::Error::io(parent.display().to_string(), e))?;
+    }
+    std::fs::write(&out, cifar::pack(&samples)).map_err(|e| mlsec::Error::io(out.display().to_string(), e))?;
+    eprintln!("packed {} test images into {}", samples.len(), out.display());
+    Ok(())
+}
+
+/// Median ms per image over repeated forward passes of `batch` seeded random images.
+fn time_forward(clf: &OnnxClassifier, batch: usize, seconds: f64) -> mlsec::Result<(f64, usize)> {
+    let mut rng = mlsec::rng::Rng::seeded(0);
+    let values: Vec<f32> = (0..batch * 3 * 32 * 32).map(|_| rng.uniform()).collect();
+    let x = mlsec::tensor::Batch::from_nchw(&values, batch, 3, 32, 32)?;
+    clf.logits(&x)?; // warm-up
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < 5 || start.elapsed().as_secs_f64() < seconds {
+        let t = Instant::now();
+        clf.logits(&x)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0 / batch as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times.len()))
+}
+
+fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
+    let bytes = std::fs::read(&model).map_err(|e| mlsec::Error::io(model.display().to_string(), e))?;
+    let clf = OnnxClassifier::from_bytes(&bytes)?;
+    let (b1, r1) = time_forward(&clf, 1, seconds)?;
+    let (b32, r32) = time_forward(&clf, 32, seconds)?;
+    let report = serde_json::json!({
+        "engine": "tract native",
+        "model": model.display().to_string(),
+        "threads": 1,
+        "ms_per_image_batch1": b1,
+        "ms_per_image_batch32": b32,
+        "runs": {"batch1": r1, "batch32": r32},
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| mlsec::Error::Data(e.to_string()))?);
+    } else {
+        println!("tract native: {b1:.3} ms/image at batch 1, {b32:.3} ms/image at batch 32");
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
+        Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
+        Cmd::Pack { data, n, out } => pack(data, n, out),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mlsec: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! MLSec Playground core: an ML-security lab that runs natively and, compiled to
+//! WebAssembly, in the browser.
+//!
+//! Map of the crate (dependencies point one way: `tensor` ← `model` ← `wasm`/`bin`):
+//! - [`error`]: the [`Error`](error::Error) type and `Result` alias.
+//! - [`tensor`]: [`Batch`](tensor::Batch), NCHW `f32` images in [0, 1].
+//! - [`rng`]: seeded randomness.
+//! - [`data`]: CIFAR-10 from the ImageFolder zip, the site's packed sample file, uploads.
+//! - [`model`]: the [`Classifier`](model::Classifier) trait; [`model::onnx`] runs ONNX with tract.
+//! - [`metrics`]: accuracy overall and per class.
+//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface; converts types, nothing else.
+
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod tensor;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};

@@ -1,0 +1,152 @@
+//! [`OnnxClassifier`]: any ONNX image classifier with input `[N, 3, 32, 32]` (RGB in [0, 1])
+//! and output `[N, classes]`, run forward by tract-onnx.
+
+use super::Classifier;
+use crate::error::{Error, Result};
+use crate::tensor::Batch;
+use ndarray::Array2;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::internal::DimLike;
+
+/// Largest ONNX file accepted, in bytes. Our models are ~2 MB; this leaves room for uploads
+/// while refusing files that would exhaust a browser tab's memory.
+pub const MAX_MODEL_BYTES: usize = 64 * 1024 * 1024;
+
+/// Input side the lab's models take.
+pub const INPUT_SIDE: usize = 32;
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// An ONNX classifier, optimised by tract for a symbolic batch size.
+pub struct OnnxClassifier {
+    plan: Plan,
+    classes: usize,
+    ops: Vec<String>,
+}
+
+impl std::fmt::Debug for OnnxClassifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnnxClassifier").field("classes", &self.classes).field("ops", &self.ops).finish()
+    }
+}
+
+fn load_err(e: impl std::fmt::Display) -> Error {
+    Error::Model(e.to_string())
+}
+
+impl OnnxClassifier {
+    /// Parse, type-check and optimise an ONNX file. Refuses empty, oversized, malformed or
+    /// truncated files, graphs whose input is not `[N, 3, 32, 32]`, and outputs that are not
+    /// `[N, classes]` with 2 ≤ classes ≤ 1000, each with a sentence saying so.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.is_empty() {
+            return Err(Error::Model("the file is empty".into()));
+        }
+        if bytes.len() > MAX_MODEL_BYTES {
+            return Err(Error::Model(format!(
+                "the file is {:.1} MB; the limit is {} MB",
+                bytes.len() as f64 / 1048576.0,
+                MAX_MODEL_BYTES / 1048576
+            )));
+        }
+        guard(|| Self::build(bytes))
+    }
+
+    fn build(bytes: &[u8]) -> Result<Self> {
+        let mut reader = bytes;
+        let onnx = tract_onnx::onnx();
+        let proto = onnx
+            .proto_model_for_read(&mut reader)
+            .map_err(|e| Error::Model(format!("not a valid ONNX model ({})", root_cause(&e))))?;
+        let graph = proto.graph.as_ref().ok_or_else(|| Error::Model("the file holds no graph".into()))?;
+        let ops: Vec<String> = {
+            let mut v: Vec<String> = graph
+                .node
+                .iter()
+                .map(|n| if n.domain.is_empty() || n.domain == "ai.onnx" { n.op_type.clone() } else { format!("{}:{}", n.domain, n.op_type) })
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let model = onnx
+            .model_for_proto_model(&proto)
+            .map_err(|e| Error::Model(format!("the ONNX graph could not be read ({})", root_cause(&e))))?;
+        if model.input_outlets().map_err(load_err)?.len() != 1 {
+            return Err(Error::Model("the model must have exactly one input".into()));
+        }
+        let n = model.sym("N");
+        let fact = f32::fact(&[n.to_dim(), 3.to_dim(), INPUT_SIDE.to_dim(), INPUT_SIDE.to_dim()]);
+        let typed = model
+            .with_input_fact(0, fact.into())
+            .and_then(|m| m.into_optimized())
+            .map_err(|e| {
+                Error::Model(format!(
+                    "the graph does not accept a [N, 3, 32, 32] float input or uses an unsupported operation ({})",
+                    root_cause(&e)
+                ))
+            })?;
+        let out_fact = typed.output_fact(0).map_err(load_err)?;
+        let shape = out_fact.shape.to_tvec();
+        let classes = match shape.as_slice() {
+            [_, c] => c.to_usize().ok(),
+            _ => None,
+        };
+        let classes = classes.filter(|c| (2..=1000).contains(c)).ok_or_else(|| {
+            Error::Model(format!("the output must be [N, classes] logits, got shape {:?}", shape))
+        })?;
+        let plan = typed.into_runnable().map_err(load_err)?;
+        Ok(OnnxClassifier { plan, classes, ops })
+    }
+
+    /// ONNX operation types in the graph (sorted, unique; `domain:op` outside the default domain).
+    pub fn ops(&self) -> &[String] {
+        &self.ops
+    }
+}
+
+fn root_cause(e: &TractError) -> String {
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    chain.join(": ")
+}
+
+impl Classifier for OnnxClassifier {
+    fn logits(&self, x: &Batch) -> Result<Array2<f32>> {
+        let (n, c, h, w) = x.dim();
+        if c != 3 || h != INPUT_SIDE || w != INPUT_SIDE {
+            return Err(Error::Shape(format!("the model takes [N, 3, 32, 32] images, got [{n}, {c}, {h}, {w}]")));
+        }
+        if n == 0 {
+            return Ok(Array2::zeros((0, self.classes)));
+        }
+        let input: Tensor = x.view().to_owned().into_dyn().into();
+        let out = guard(|| {
+            self.plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Inference(root_cause(&e)))
+        })?;
+        let first = out.into_iter().next().ok_or_else(|| Error::Inference("the model returned nothing".into()))?;
+        let view = first.to_plain_array_view::<f32>().map_err(|e| Error::Inference(e.to_string()))?;
+        view.into_dimensionality::<ndarray::Ix2>()
+            .map(|v| v.to_owned())
+            .map_err(|e| Error::Inference(format!("unexpected output shape ({e})")))
+    }
+
+    fn classes(&self) -> usize {
+        self.classes
+    }
+}
+
+/// Run `f`, turning a panic inside tract into an error on native targets. (On wasm32 a panic
+/// traps the instance; the page's worker client restarts the worker and reports it.)
+fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(r) => r,
+            Err(_) => Err(Error::Model("the ONNX runtime failed on this model (internal panic)".into())),
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        f()
+    }
+}

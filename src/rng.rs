@@ -1,0 +1,49 @@
+//! Seeded randomness. Every random choice in the crate takes a `&mut Rng` made here from a
+//! seed the user can see; [`fresh_seed`] is the one place that asks the OS (or, on wasm, the
+//! browser's `crypto.getRandomValues`) for entropy, and only to pick a seed to show.
+
+use rand::{RngExt, SeedableRng};
+
+/// The crate's random number generator (ChaCha12 via `rand::rngs::StdRng`).
+pub struct Rng {
+    inner: rand::rngs::StdRng,
+    seed: u64,
+}
+
+impl Rng {
+    /// A generator whose whole sequence is fixed by `seed`.
+    pub fn seeded(seed: u64) -> Self {
+        Rng { inner: rand::rngs::StdRng::seed_from_u64(seed), seed }
+    }
+
+    /// The seed this generator started from (shown in the UI and reports).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f32 {
+        self.inner.random::<f32>()
+    }
+
+    /// Uniform integer in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.inner.random_range(0..n.max(1))
+    }
+
+    /// Standard normal via Box–Muller.
+    pub fn normal(&mut self) -> f32 {
+        let u1 = self.inner.random::<f32>().max(f32::MIN_POSITIVE);
+        let u2 = self.inner.random::<f32>();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos()
+    }
+}
+
+/// A fresh seed from the platform's entropy source; falls back to 0 if none is available.
+pub fn fresh_seed() -> u64 {
+    let mut b = [0u8; 8];
+    match getrandom::fill(&mut b) {
+        Ok(()) => u64::from_le_bytes(b) >> 11, // 53 bits: exact as a JS number
+        Err(_) => 0,
+    }
+}

@@ -1,0 +1,38 @@
+// ./build.sh bench: open www/bench.html in headless Chromium, merge its numbers with the
+// native ones, write bench/results.json.  node tests/bench/run.mjs NATIVE.json OUT.json
+import fs from 'node:fs';
+import os from 'node:os';
+import { startServer, launch } from '../e2e/harness.mjs';
+
+const [nativePath, outPath] = process.argv.slice(2);
+const native = JSON.parse(fs.readFileSync(nativePath, 'utf8'));
+const server = await startServer();
+const browser = await launch();
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
+  await page.goto(`${server.url}bench.html?seconds=4`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 300000 });
+  const web = await page.evaluate(() => window.benchResult);
+  if (web.error) throw new Error(web.error);
+  const model = 'models/cifar10_resnet9.onnx';
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, browser: web.userAgent },
+    model: { path: model, bytes: fs.statSync(model).size },
+    forward: {
+      threads: 1,
+      tract_wasm_ms_per_image: { batch1: web.tract_wasm_ms_per_image_batch1, batch32: web.tract_wasm_ms_per_image_batch32 },
+      onnxruntime_web_ms_per_image: { batch1: web.ort_web_ms_per_image_batch1, batch32: web.ort_web_ms_per_image_batch32 },
+      tract_native_ms_per_image: { batch1: native.ms_per_image_batch1, batch32: native.ms_per_image_batch32 },
+      ratio_tract_wasm_over_onnxruntime_web: { batch1: web.ratio_tract_over_ort_batch1, batch32: web.ratio_tract_over_ort_batch32 },
+      target_ratio: 1.0,
+      max_abs_logit_diff_tract_vs_onnxruntime: web.max_abs_logit_diff_tract_vs_ort,
+    },
+    wasm_bytes: fs.statSync('www/pkg/mlsec_bg.wasm').size,
+  };
+  fs.writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+} finally {
+  await browser.close();
+  server.stop();
+}

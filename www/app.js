@@ -1,0 +1,209 @@
+import { CoreClient } from './client.js';
+
+const PAGE = 40;
+const MODEL_URL = 'models/cifar10_resnet9.onnx';
+const SAMPLES_URL = 'data/cifar10-test.bin';
+const $ = (id) => document.getElementById(id);
+const core = new CoreClient();
+let classNames = [];
+let total = 0;
+let page = 0;
+let selected = null;
+let customModel = null; // {name, bytes} of an uploaded model, replayed after a worker restart
+
+// --- URL state: #lab=classify&img=17 -------------------------------------------------------
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  return { lab: p.get('lab') || 'classify', img: p.has('img') ? Number(p.get('img')) : null };
+}
+function writeHash(state) {
+  const p = new URLSearchParams();
+  p.set('lab', state.lab);
+  if (state.img !== null && state.img !== undefined) p.set('img', String(state.img));
+  history.replaceState(null, '', `#${p}`);
+}
+
+function showError(msg) {
+  const e = $('error');
+  if (!msg) { e.hidden = true; e.textContent = ''; return; }
+  e.hidden = false;
+  e.textContent = msg; // textContent: never parsed as HTML
+}
+function status(msg) { $('status').textContent = msg; }
+
+function draw(canvas, rgba) {
+  const ctx = canvas.getContext('2d');
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer ?? rgba), 32, 32), 0, 0);
+}
+
+function setNav(lab) {
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.lab === lab) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+// --- gallery --------------------------------------------------------------------------------
+async function showPage(p) {
+  page = Math.max(0, Math.min(p, Math.ceil(total / PAGE) - 1));
+  const res = await core.call('samplePage', { start: page * PAGE, count: PAGE });
+  const g = $('gallery');
+  g.replaceChildren();
+  for (const im of res.images) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.index = im.index;
+    b.title = `#${im.index}: ${classNames[im.label]}`;
+    b.setAttribute('aria-pressed', String(im.index === selected));
+    const c = document.createElement('canvas');
+    c.width = 32; c.height = 32;
+    draw(c, im.rgba);
+    b.append(c);
+    b.addEventListener('click', () => selectSample(im.index));
+    g.append(b);
+  }
+  $('gallery-range').textContent = `${page * PAGE}–${Math.min(total, (page + 1) * PAGE) - 1} of ${total}`;
+  $('prev').disabled = page === 0;
+  $('next').disabled = (page + 1) * PAGE >= total;
+}
+
+function showPrediction(pred, title, truth) {
+  draw($('big'), pred.rgba);
+  $('sel-title').textContent = title;
+  $('sel-truth').textContent = truth === null ? 'Uploaded image (no true label)' : `True class: ${classNames[truth] ?? truth}`;
+  $('sel-time').textContent = `Forward pass: ${pred.ms.toFixed(1)} ms (tract, WebAssembly)`;
+  const bars = $('bars');
+  bars.replaceChildren();
+  for (const t of pred.top) {
+    const row = document.createElement('div');
+    row.className = 'bar' + (t.class === truth ? ' correct' : '');
+    const name = document.createElement('span');
+    name.textContent = t.name;
+    const track = document.createElement('div');
+    track.className = 'track';
+    const fill = document.createElement('div');
+    fill.className = 'fill';
+    fill.style.width = `${(100 * t.probability).toFixed(2)}%`;
+    track.append(fill);
+    const pct = document.createElement('span');
+    pct.className = 'pct';
+    pct.textContent = `${(100 * t.probability).toFixed(1)}%`;
+    row.append(name, track, pct);
+    bars.append(row);
+  }
+  bars.dataset.top = pred.top[0].name;
+}
+
+async function selectSample(index) {
+  if (!(index >= 0 && index < total)) { showError(`There is no test image #${index}.`); return; }
+  selected = index;
+  writeHash({ lab: 'classify', img: index });
+  for (const b of $('gallery').querySelectorAll('button')) b.setAttribute('aria-pressed', String(Number(b.dataset.index) === index));
+  try {
+    const pred = await core.call('classifySample', { index });
+    showError(null);
+    showPrediction(pred, `#${index}: ${pred.top[0].name}`, pred.label);
+  } catch (e) { showError(e.message); }
+}
+
+async function classifyFile(file) {
+  if (!file) return;
+  status(`Classifying ${file.name}…`);
+  try {
+    const bytes = await file.arrayBuffer();
+    const pred = await core.call('classifyUpload', { bytes }, { transfer: [bytes] });
+    showError(null);
+    selected = null;
+    writeHash({ lab: 'classify', img: null });
+    showPrediction(pred, `${file.name}: ${pred.top[0].name}`, null);
+    status('Ready.');
+  } catch (e) {
+    showError(`${file.name}: ${e.message}`);
+    status('Ready.');
+  }
+}
+
+async function loadModelFile(file) {
+  if (!file) return;
+  status(`Loading ${file.name}…`);
+  $('cancel').hidden = false;
+  try {
+    const bytes = await file.arrayBuffer();
+    const copy = bytes.slice(0); // the copy travels to the worker; `bytes` is kept for restarts
+    const info = await core.call('loadModel', { bytes: copy, name: file.name }, { transfer: [copy] });
+    customModel = { name: file.name, bytes };
+    showError(null);
+    showModel(info);
+    $('model-reset').hidden = false;
+    if (selected !== null) await selectSample(selected);
+  } catch (e) {
+    showError(`${file.name}: ${e.message}`);
+  } finally {
+    $('cancel').hidden = true;
+    status('Ready.');
+  }
+}
+
+function showModel(info) {
+  $('model-info').textContent = `${info.name} · ${(info.bytes / 1048576).toFixed(2)} MB · ${info.classes} classes · ops: ${info.ops.join(', ')}`;
+}
+
+async function loadDefault() {
+  const res = await core.call('loadDefault', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL });
+  classNames = res.classNames;
+  total = res.samples;
+  showModel(res.model);
+  return res;
+}
+
+async function main() {
+  $('build').textContent = '';
+  try {
+    const info = await (await fetch('build.json', { cache: 'no-store' })).json();
+    $('build').textContent = `Build ${info.version}.`;
+    if ('serviceWorker' in navigator) navigator.serviceWorker.register(`sw.js?v=${info.version}`).catch(() => {});
+  } catch { /* development without build.json: no offline cache */ }
+
+  const state = readHash();
+  setNav(state.lab);
+  try {
+    await loadDefault();
+  } catch (e) {
+    status('');
+    showError(`Could not start: ${e.message}. Run ./build.sh build (it packs the sample images and copies the model).`);
+    return;
+  }
+  status('Ready. Choose an image, or drop your own.');
+  const start = state.img !== null && state.img >= 0 && state.img < total ? state.img : 0;
+  await showPage(Math.floor(start / PAGE));
+  if (state.img !== null) await selectSample(state.img);
+
+  $('prev').addEventListener('click', () => showPage(page - 1));
+  $('next').addEventListener('click', () => showPage(page + 1));
+  $('upload').addEventListener('change', (e) => classifyFile(e.target.files[0]));
+  $('model-upload').addEventListener('change', (e) => { loadModelFile(e.target.files[0]); e.target.value = ''; });
+  $('model-reset').addEventListener('click', async () => {
+    customModel = null;
+    $('model-reset').hidden = true;
+    await loadDefault();
+    if (selected !== null) await selectSample(selected);
+  });
+  $('cancel').addEventListener('click', () => core.cancel());
+  core.onRestart = async () => {
+    // a fresh worker: reload the models it had
+    try {
+      await loadDefault();
+      if (customModel) showModel(await core.call('loadModel', { bytes: customModel.bytes.slice(0), name: customModel.name }));
+    } catch (e) { showError(e.message); }
+  };
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); classifyFile(e.dataTransfer.files[0]); });
+  window.addEventListener('hashchange', () => {
+    const s = readHash();
+    if (s.img !== null && s.img !== selected) { showPage(Math.floor(s.img / PAGE)); selectSample(s.img); }
+  });
+}
+
+main();

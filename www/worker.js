@@ -1,0 +1,72 @@
+// Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
+import init, { Model, SampleSet, decodeImage, classNames } from './pkg/mlsec.js';
+
+let ready = null;
+let model = null;
+let samples = null;
+
+function boot() {
+  if (!ready) ready = init({ module_or_path: new URL('./pkg/mlsec_bg.wasm', import.meta.url) });
+  return ready;
+}
+
+async function fetchBytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function describe(m, name, bytes) {
+  return { name, bytes, classes: m.classes(), ops: m.ops() };
+}
+
+const ops = {
+  async loadDefault({ modelUrl, samplesUrl }) {
+    const mb = await fetchBytes(modelUrl);
+    model?.free();
+    model = new Model(mb);
+    samples?.free();
+    samples = new SampleSet(await fetchBytes(samplesUrl));
+    return { model: describe(model, modelUrl.split('/').pop(), mb.length), samples: samples.len(), classNames: classNames() };
+  },
+  async loadModel({ bytes, name }) {
+    const m = new Model(new Uint8Array(bytes)); // throws a clear error; the old model stays
+    model?.free();
+    model = m;
+    return describe(model, name, bytes.byteLength);
+  },
+  async samplePage({ start, count }) {
+    const out = [];
+    const end = Math.min(samples.len(), start + count);
+    for (let i = start; i < end; i++) out.push({ index: i, label: samples.label(i), rgba: samples.rgba(i) });
+    return { total: samples.len(), images: out };
+  },
+  async classifySample({ index }) {
+    const rgba = samples.rgba(index);
+    const t = performance.now();
+    const pred = model.classify(rgba);
+    return { ...pred, rgba, label: samples.label(index), ms: performance.now() - t };
+  },
+  async classifyUpload({ bytes }) {
+    const rgba = decodeImage(new Uint8Array(bytes));
+    const t = performance.now();
+    const pred = model.classify(rgba);
+    return { ...pred, rgba, ms: performance.now() - t };
+  },
+};
+
+self.onmessage = async (ev) => {
+  const { id, op, args } = ev.data;
+  try {
+    await boot();
+    if (!ops[op]) throw new Error(`unknown operation ${op}`);
+    const result = await ops[op](args || {});
+    self.postMessage({ id, ok: true, result });
+  } catch (e) {
+    // A RuntimeError is a wasm trap (a bug in the core): the instance is unusable, so the
+    // client replaces this worker.
+    const fatal = e instanceof WebAssembly.RuntimeError;
+    const msg = e && e.message ? e.message : String(e);
+    self.postMessage({ id, ok: false, fatal, error: fatal ? `The core crashed (${msg}); it has been restarted.` : msg });
+  }
+};
