@@ -52,14 +52,25 @@ fn reference_logits() {
 }
 
 #[test]
-fn a_batch_gives_the_same_logits_as_single_images() {
+fn every_batch_size_gives_the_same_logits() {
+    // more sizes than the per-size plan cache holds, twice, so plans are evicted and rebuilt
     let m = model();
-    let x = Batch::from_nchw(&common::known_images(), common::KNOWN, 3, 32, 32).unwrap();
+    let imgs = common::known_images();
+    let per = 3 * 32 * 32;
+    let mut big = Vec::new();
+    for k in 0..9 {
+        big.extend_from_slice(&imgs[(k % common::KNOWN) * per..(k % common::KNOWN + 1) * per]);
+    }
+    let x = Batch::from_nchw(&big, 9, 3, 32, 32).unwrap();
     let all = m.logits(&x).unwrap();
-    for i in 0..common::KNOWN {
-        let one = m.logits(&x.slice(i, i + 1).unwrap()).unwrap();
-        for j in 0..m.classes() {
-            assert!((one[[0, j]] - all[[i, j]]).abs() < 1e-4);
+    for _ in 0..2 {
+        for n in 1..=9 {
+            let part = m.logits(&x.slice(0, n).unwrap()).unwrap();
+            for i in 0..n {
+                for j in 0..m.classes() {
+                    assert!((part[[i, j]] - all[[i, j]]).abs() < 1e-4, "batch {n}, image {i}");
+                }
+            }
         }
     }
 }

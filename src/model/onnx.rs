@@ -17,9 +17,16 @@ pub const INPUT_SIDE: usize = 32;
 
 type Plan = Arc<TypedRunnableModel>;
 
-/// An ONNX classifier, optimised by tract for a symbolic batch size.
+/// Batch sizes whose optimised plans are kept.
+const PLAN_CACHE: usize = 6;
+
+/// An ONNX classifier. The graph is decluttered once with a symbolic batch size `N`; each batch
+/// size actually used gets its own plan, optimised for that concrete size and cached (tract
+/// picks better kernels for concrete shapes, as its maintainers advise in sonos/tract#313).
 pub struct OnnxClassifier {
-    plan: Plan,
+    decluttered: TypedModel,
+    batch: Symbol,
+    plans: std::sync::Mutex<Vec<(usize, Plan)>>,
     classes: usize,
     ops: Vec<String>,
 }
@@ -79,7 +86,8 @@ impl OnnxClassifier {
         let fact = f32::fact(&[n.to_dim(), 3.to_dim(), INPUT_SIDE.to_dim(), INPUT_SIDE.to_dim()]);
         let typed = model
             .with_input_fact(0, fact.into())
-            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_typed())
+            .and_then(|m| m.into_decluttered())
             .map_err(|e| {
                 Error::Model(format!(
                     "the graph does not accept a [N, 3, 32, 32] float input or uses an unsupported operation ({})",
@@ -95,8 +103,30 @@ impl OnnxClassifier {
         let classes = classes.filter(|c| (2..=1000).contains(c)).ok_or_else(|| {
             Error::Model(format!("the output must be [N, classes] logits, got shape {:?}", shape))
         })?;
-        let plan = typed.into_runnable().map_err(load_err)?;
-        Ok(OnnxClassifier { plan, classes, ops })
+        let clf = OnnxClassifier { decluttered: typed, batch: n, plans: std::sync::Mutex::new(Vec::new()), classes, ops };
+        clf.plan(1)?; // optimise now, so a model tract cannot run fails at load time
+        Ok(clf)
+    }
+
+    /// The plan for batch size `n`, optimised on first use.
+    fn plan(&self, n: usize) -> Result<Plan> {
+        let mut plans = self.plans.lock().map_err(|_| Error::Inference("plan cache poisoned".into()))?;
+        if let Some((_, p)) = plans.iter().find(|(k, _)| *k == n) {
+            return Ok(p.clone());
+        }
+        let mut subs = std::collections::HashMap::new();
+        subs.insert(self.batch.clone(), (n as i64).to_dim());
+        let plan = self
+            .decluttered
+            .set_symbols(&subs)
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| Error::Model(format!("tract could not optimise the graph ({})", root_cause(&e))))?;
+        if plans.len() >= PLAN_CACHE {
+            plans.remove(0);
+        }
+        plans.push((n, plan.clone()));
+        Ok(plan)
     }
 
     /// ONNX operation types in the graph (sorted, unique; `domain:op` outside the default domain).
@@ -121,7 +151,7 @@ impl Classifier for OnnxClassifier {
         }
         let input: Tensor = x.view().to_owned().into_dyn().into();
         let out = guard(|| {
-            self.plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Inference(root_cause(&e)))
+            self.plan(n)?.run(tvec!(input.into_tvalue())).map_err(|e| Error::Inference(root_cause(&e)))
         })?;
         let first = out.into_iter().next().ok_or_else(|| Error::Inference("the model returned nothing".into()))?;
         let view = first.to_plain_array_view::<f32>().map_err(|e| Error::Inference(e.to_string()))?;

@@ -1,6 +1,4 @@
-//! `mlsec`: the command line over the same library the browser runs.
-//!
-//! Exit codes: 0 success, 1 the command ran but failed its check, 2 usage or I/O error.
+//! The native command line (clap is a native-only dependency).
 
 use clap::{Parser, Subcommand};
 use mlsec::data::cifar::{self, Split};
@@ -172,7 +170,7 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
     Ok(())
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
