@@ -23,7 +23,9 @@ type Plan = Arc<TypedRunnableModel>;
 /// buffers stay in cache; a plan for a symbolic batch size was slower still. The browser shows
 /// the same (bench/results.json).
 pub struct OnnxClassifier {
-    plan: Plan,
+    /// One execution state, spawned once and reused: `plan.run` would spawn (and allocate)
+    /// a fresh one for every image.
+    state: std::sync::Mutex<TypedSimpleState>,
     classes: usize,
     ops: Vec<String>,
 }
@@ -98,8 +100,9 @@ impl OnnxClassifier {
         let classes = classes.filter(|c| (2..=1000).contains(c)).ok_or_else(|| {
             Error::Model(format!("the output must be [N, classes] logits, got shape {:?}", shape))
         })?;
-        let plan = typed.into_runnable().map_err(load_err)?;
-        Ok(OnnxClassifier { plan, classes, ops })
+        let plan: Plan = typed.into_runnable().map_err(load_err)?;
+        let state = plan.spawn().map_err(load_err)?;
+        Ok(OnnxClassifier { state: std::sync::Mutex::new(state), classes, ops })
     }
 
     /// ONNX operation types in the graph (sorted, unique; `domain:op` outside the default domain).
@@ -123,11 +126,12 @@ impl Classifier for OnnxClassifier {
             return Ok(Array2::zeros((0, self.classes)));
         }
         let mut logits = Array2::<f32>::zeros((n, self.classes));
+        let mut state = self.state.lock().map_err(|_| Error::Inference("the model failed earlier and is unusable".into()))?;
         for i in 0..n {
             let one = x.view().slice(ndarray::s![i..i + 1, .., .., ..]).to_owned();
             let input: Tensor = one.into_dyn().into();
             let out = guard(|| {
-                self.plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::Inference(root_cause(&e)))
+                state.run(tvec!(input.into_tvalue())).map_err(|e| Error::Inference(root_cause(&e)))
             })?;
             let first = out.into_iter().next().ok_or_else(|| Error::Inference("the model returned nothing".into()))?;
             let view = first.to_plain_array_view::<f32>().map_err(|e| Error::Inference(e.to_string()))?;
