@@ -11,7 +11,7 @@ const browser = await launch();
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
-  await page.goto(`${server.url}bench.html?seconds=4`);
+  await page.goto(`${server.url}bench.html?seconds=4&warmup=8`);
   await page.waitForFunction(() => window.benchResult, null, { timeout: 300000 });
   const web = await page.evaluate(() => window.benchResult);
   if (web.error) throw new Error(web.error);
@@ -22,6 +22,7 @@ try {
     model: { path: model, bytes: fs.statSync(model).size },
     forward: {
       threads: 1,
+      method: '8 s warm-up per engine and batch size (V8 runs wasm on baseline code until it tiers up: tract-wasm is ~2.5x slower in its first seconds), then 4 rounds alternating engines, 4 s timed per engine; median of ~50 ms samples',
       tract_wasm_ms_per_image: { batch1: web.tract_wasm_ms_per_image_batch1, batch32: web.tract_wasm_ms_per_image_batch32 },
       onnxruntime_web_ms_per_image: { batch1: web.ort_web_ms_per_image_batch1, batch32: web.ort_web_ms_per_image_batch32 },
       tract_native_ms_per_image: { batch1: native.ms_per_image_batch1, batch32: native.ms_per_image_batch32 },
