@@ -12,8 +12,10 @@
 
 pub mod data;
 pub mod error;
+pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod nn;
 pub mod rng;
 pub mod tensor;
 

@@ -1,10 +1,11 @@
 //! Models as capabilities: anything that maps a [`Batch`] to logits is a [`Classifier`].
 
+pub mod estimated;
 pub mod onnx;
 
 use crate::error::Result;
 use crate::tensor::Batch;
-use ndarray::Array2;
+use ndarray::{Array2, Array4};
 
 /// A model that scores images.
 pub trait Classifier {
@@ -21,6 +22,28 @@ pub trait Classifier {
     /// Arg-max class per image.
     fn predict(&self, x: &Batch) -> Result<Vec<usize>> {
         Ok(argmax_rows(&self.logits(x)?))
+    }
+}
+
+/// How a [`Differentiable`] model's gradients are obtained (shown in the UI and reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradientKind {
+    /// Backpropagation through the exact graph (`nn`).
+    Exact,
+    /// Estimated from forward queries only (NES / SPSA over tract).
+    Estimated,
+}
+
+/// A classifier that gives input gradients: the capability white-box attacks need.
+pub trait Differentiable: Classifier {
+    /// Logits `[N, classes]` and the vector–Jacobian product ∂(Σᵢⱼ gᵢⱼ · logitsᵢⱼ)/∂x
+    /// (`[N, C, H, W]`), where `g = seed(logits)` is ∂loss/∂logits. One forward pass.
+    fn logits_and_vjp(&self, x: &Batch, seed: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)>;
+
+    /// Whether the gradients are exact or estimated.
+    fn gradient_kind(&self) -> GradientKind {
+        GradientKind::Exact
     }
 }
 

@@ -1,0 +1,140 @@
+//! The differentiable engine against tract (logits) and against finite differences
+//! (input and weight gradients), on the committed model and real test images.
+
+mod common;
+
+use mlsec::data::cifar::{self, Split};
+use mlsec::model::onnx::OnnxClassifier;
+use mlsec::model::{Classifier, Differentiable};
+use mlsec::nn::Network;
+use mlsec::rng::Rng;
+use mlsec::tensor::Batch;
+use ndarray::{Array2, Array4, ArrayD};
+
+fn images(n: usize) -> (Batch, Vec<usize>) {
+    let s = cifar::load(&cifar::data_dir(None), Split::Test, Some(n)).expect("CIFAR-10 zip (set MLSEC_DATA)");
+    (s.batch(0, n).unwrap(), s.labels.iter().map(|&l| l as usize).collect())
+}
+
+#[test]
+fn logits_match_tract_on_100_test_images() {
+    let net = Network::from_onnx(common::MODEL).unwrap();
+    let tract = OnnxClassifier::from_bytes(common::MODEL).unwrap();
+    let (x, _) = images(100);
+    let a = net.logits(&x).unwrap();
+    let b = tract.logits(&x).unwrap();
+    let max = a.iter().zip(b.iter()).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    assert!(max <= 1e-4, "max |nn - tract| = {max}");
+    assert_eq!(net.classes(), 10);
+}
+
+/// Cross-entropy of `x` in f64 from f32 logits.
+fn ce(net: &Network, x: &Array4<f32>, y: &[usize]) -> f64 {
+    let (l, _) = net.forward(x).unwrap();
+    let (loss, _) = mlsec::loss::cross_entropy(&l, y);
+    loss.iter().map(|&v| v as f64).sum()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-6)
+}
+
+#[test]
+fn input_gradient_matches_central_differences() {
+    let net = Network::from_onnx(common::MODEL).unwrap();
+    let (x, y) = images(4);
+    // A loss far from saturation (labels shifted by one class), so the directional derivative
+    // stands well above f32 rounding in the finite difference.
+    let y: Vec<usize> = y.iter().map(|&v| (v + 1) % 10).collect();
+    let (_, g) = net.logits_and_vjp(&x, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &y).1).unwrap();
+    let mut rng = Rng::seeded(7);
+    let x0 = x.view().to_owned();
+    let gnorm = g.iter().map(|v| v * v).sum::<f32>().sqrt() as f64;
+    // f32 rounding puts ~1e-3 of noise on a finite difference; a purely random direction has a
+    // derivative of only ~1% of |g|, so each direction is random but tilted towards g
+    // (d = r/|r| + g/|g|), keeping its derivative well above the noise.
+    for _ in 0..5 {
+        let r = Array4::from_shape_simple_fn(x0.raw_dim(), || rng.normal());
+        let r = &r / r.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let d = &r + &(&g / gnorm as f32);
+        let h = 1e-3f32;
+        let fd = (ce(&net, &(&x0 + &(&d * h)), &y) - ce(&net, &(&x0 - &(&d * h)), &y)) / (2.0 * h as f64);
+        let an: f64 = g.iter().zip(d.iter()).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        assert!(rel(fd, an) < 1e-2, "directional derivative: finite differences {fd}, backprop {an}");
+        // and the purely random part, against the gradient's scale
+        let fd_r = (ce(&net, &(&x0 + &(&r * h)), &y) - ce(&net, &(&x0 - &(&r * h)), &y)) / (2.0 * h as f64);
+        let an_r: f64 = g.iter().zip(r.iter()).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        assert!((fd_r - an_r).abs() < 1e-2 * gnorm, "random direction: {fd_r} vs {an_r} (|g| = {gnorm})");
+    }
+}
+
+#[test]
+fn weight_gradients_match_central_differences() {
+    let mut net = Network::from_onnx(common::MODEL).unwrap();
+    let (x, y) = images(4);
+    let x0 = x.view().to_owned();
+    let (_, grads) = net.param_gradients(&x0, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &y).1).unwrap();
+    let mut rng = Rng::seeded(11);
+    let checked: Vec<usize> = (0..net.params().len()).filter(|&i| net.params()[i].trainable).collect();
+    assert!(checked.len() >= 10, "the model has trainable convolutions and a classifier");
+    // a random direction over all trainable weights at once, and one per single tensor
+    for round in 0..4 {
+        let dirs: Vec<ArrayD<f32>> = net
+            .params()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let on = p.trainable && (round == 0 || i == checked[(round * 5) % checked.len()]);
+                ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if on { rng.normal() } else { 0.0 })
+            })
+            .collect();
+        let norm: f32 = dirs.iter().flat_map(|d| d.iter()).map(|v| v * v).sum::<f32>().sqrt();
+        let h = 1e-3f32 / norm.max(1e-12);
+        let shift = |net: &mut Network, s: f32| {
+            for (p, d) in net.params_mut().iter_mut().zip(&dirs) {
+                p.value.scaled_add(s, d);
+            }
+        };
+        shift(&mut net, h);
+        let fp = ce(&net, &x0, &y);
+        shift(&mut net, -2.0 * h);
+        let fm = ce(&net, &x0, &y);
+        shift(&mut net, h);
+        let fd = (fp - fm) / (2.0 * h as f64);
+        let an: f64 = grads.iter().zip(&dirs).flat_map(|(g, d)| g.iter().zip(d.iter())).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        assert!(rel(fd, an) < 1e-2, "round {round}: finite differences {fd}, backprop {an}");
+    }
+}
+
+#[test]
+fn unsupported_ops_are_named() {
+    // The committed model with its first Relu renamed to an op nn does not mirror.
+    // NodeProto.op_type is field 4 (length-delimited): tag 0x22, length 4, "Relu".
+    let mut bytes = common::MODEL.to_vec();
+    let pat = [0x22u8, 4, b'R', b'e', b'l', b'u'];
+    let pos = bytes.windows(6).position(|w| w == pat).expect("the model has a Relu node");
+    bytes[pos + 2..pos + 6].copy_from_slice(b"Selu");
+    let err = Network::from_onnx(&bytes).unwrap_err().to_string();
+    assert!(err.contains("`Selu`"), "{err}");
+    assert!(Network::from_onnx(b"not onnx").is_err());
+    assert!(Network::from_onnx(&[]).is_err());
+}
+
+#[test]
+fn training_steps_lower_the_loss() {
+    let mut net = Network::from_onnx(common::MODEL).unwrap();
+    let (x, y) = images(20);
+    let x0 = x.view().to_owned();
+    // shuffled labels: something the model must learn
+    let wrong: Vec<usize> = y.iter().map(|&v| (v + 3) % 10).collect();
+    let before = ce(&net, &x0, &wrong);
+    let mut opt = mlsec::nn::optim::Adam::new(1e-3).unwrap();
+    for _ in 0..5 {
+        let (_, g) = net.param_gradients(&x0, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &wrong).1).unwrap();
+        opt.step(net.params_mut(), &g).unwrap();
+    }
+    let after = ce(&net, &x0, &wrong);
+    assert!(after < before * 0.9, "loss {before} -> {after}");
+}
+
+
