@@ -11,6 +11,8 @@
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface; converts types, nothing else.
 
 pub mod data;
+pub mod defenses;
+pub mod attacks;
 pub mod error;
 pub mod loss;
 pub mod metrics;

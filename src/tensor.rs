@@ -116,3 +116,122 @@ impl Batch {
         Ok(Batch { data: self.data.slice(ndarray::s![start..end, .., .., ..]).to_owned() })
     }
 }
+
+/// A perturbation norm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// Largest absolute change of any value.
+    Linf,
+    /// Euclidean length over all values of an image.
+    L2,
+}
+
+impl Norm {
+    /// Parse `linf` / `l2` (also `inf`).
+    pub fn parse(s: &str) -> Result<Norm> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "linf" | "inf" | "l_inf" => Ok(Norm::Linf),
+            "l2" => Ok(Norm::L2),
+            other => Err(Error::InvalidArgument(format!("unknown norm `{other}`; use linf or l2"))),
+        }
+    }
+}
+
+/// Per-image norms of a perturbation `[N, C, H, W]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Norms {
+    /// Number of pixels (over channels) changed by more than 1/2 of an 8-bit level.
+    pub l0: f32,
+    /// Euclidean norm.
+    pub l2: f32,
+    /// Largest absolute change.
+    pub linf: f32,
+}
+
+/// Norms of image `i` of `delta`.
+pub fn norms(delta: ArrayView4<f32>, i: usize) -> Norms {
+    let d = delta.index_axis(ndarray::Axis(0), i);
+    let mut n = Norms::default();
+    let mut sq = 0.0f64;
+    for &v in d.iter() {
+        let a = v.abs();
+        if a > 0.5 / 255.0 {
+            n.l0 += 1.0;
+        }
+        sq += (a as f64) * (a as f64);
+        n.linf = n.linf.max(a);
+    }
+    n.l2 = sq.sqrt() as f32;
+    n
+}
+
+/// Project every image of `adv` into the `norm`-ball of radius `eps` around `x`, then clip to [0, 1].
+pub fn project(adv: &mut ndarray::Array4<f32>, x: ArrayView4<f32>, eps: f32, norm: Norm) {
+    match norm {
+        Norm::Linf => adv.zip_mut_with(&x, |a, &o| *a = a.clamp(o - eps, o + eps).clamp(0.0, 1.0)),
+        Norm::L2 => {
+            for i in 0..adv.dim().0 {
+                let mut a = adv.index_axis_mut(ndarray::Axis(0), i);
+                let o = x.index_axis(ndarray::Axis(0), i);
+                let len = a.iter().zip(o.iter()).map(|(p, q)| ((p - q) as f64).powi(2)).sum::<f64>().sqrt() as f32;
+                if len > eps && len > 0.0 {
+                    let s = eps / len;
+                    a.zip_mut_with(&o, |p, &q| *p = q + (*p - q) * s);
+                }
+                a.mapv_inplace(|v| v.clamp(0.0, 1.0));
+            }
+        }
+    }
+}
+
+/// Parse a perturbation size: `0.03`, `8/255` or `8` with `/255` implied when it is > 1.
+pub fn parse_eps(s: &str) -> Result<f32> {
+    let t = s.trim();
+    let v = if let Some((a, b)) = t.split_once('/') {
+        let a: f32 = a.trim().parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
+        let b: f32 = b.trim().parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
+        if b == 0.0 {
+            return Err(Error::InvalidArgument(format!("`{s}` divides by zero")));
+        }
+        a / b
+    } else {
+        let v: f32 = t.parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
+        if v > 1.0 {
+            v / 255.0
+        } else {
+            v
+        }
+    };
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(Error::InvalidArgument(format!("perturbation size `{s}` must be ≥ 0")));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array4;
+
+    #[test]
+    fn eps_parses_fractions_and_levels() {
+        assert!((parse_eps("8/255").unwrap() - 8.0 / 255.0).abs() < 1e-7);
+        assert!((parse_eps("8").unwrap() - 8.0 / 255.0).abs() < 1e-7);
+        assert_eq!(parse_eps("0.5").unwrap(), 0.5);
+        assert!(parse_eps("x").is_err() && parse_eps("1/0").is_err() && parse_eps("-1").is_err());
+    }
+
+    #[test]
+    fn projection_respects_each_norm_and_the_box() {
+        let x = Array4::<f32>::from_elem((2, 3, 4, 4), 0.5);
+        let mut a = Array4::<f32>::from_shape_fn((2, 3, 4, 4), |(i, c, y, z)| ((i + c + y * z) % 3) as f32 * 0.6 - 0.3);
+        project(&mut a, x.view(), 0.1, Norm::Linf);
+        let d = &a - &x;
+        assert!(d.iter().all(|v| v.abs() <= 0.1 + 1e-6) && a.iter().all(|v| (0.0..=1.0).contains(v)));
+        let mut b = Array4::<f32>::from_elem((2, 3, 4, 4), 0.9);
+        project(&mut b, x.view(), 0.2, Norm::L2);
+        let d = &b - &x;
+        assert!((norms(d.view(), 0).l2 - 0.2).abs() < 1e-5 && (norms(d.view(), 1).l2 - 0.2).abs() < 1e-5);
+    }
+}

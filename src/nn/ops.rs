@@ -30,31 +30,52 @@ impl Window {
     }
 }
 
-/// Columns `[c*kh*kw, ho*wo]` of one image `[c, h, w]` (zero padding).
+/// For kernel column `kx`, the output columns `ox` whose input column `ox*sw + kx - pl` lies
+/// inside `0..w`, as a half-open range.
+fn valid_cols(kx: usize, sw: usize, pl: usize, w: usize, wo: usize) -> (usize, usize) {
+    // ix = ox*sw + kx - pl >= 0  <=>  ox >= ceil((pl - kx) / sw)
+    let lo = if pl > kx { (pl - kx).div_ceil(sw) } else { 0 };
+    // ix < w  <=>  ox*sw < w + pl - kx
+    let hi = if w + pl > kx { (w + pl - kx).div_ceil(sw) } else { 0 };
+    (lo.min(wo), hi.min(wo).max(lo.min(wo)))
+}
+
+/// Columns `[c*kh*kw, ho*wo]` of one image `[c, h, w]` (zero padding). Works on raw slices:
+/// this loop and its adjoint were the engine's hottest code with ndarray indexing.
 fn im2col(x: ArrayView4<f32>, img: usize, c0: usize, c: usize, win: &Window, ho: usize, wo: usize) -> Array2<f32> {
     let (_, _, h, w) = x.dim();
     let (kh, kw) = win.kernel;
     let (sh, sw) = win.stride;
     let (pt, pl, _, _) = win.pads;
-    let mut cols = Array2::<f32>::zeros((c * kh * kw, ho * wo));
+    let mut cols = vec![0f32; c * kh * kw * ho * wo];
+    let owned;
+    let planes: &[f32] = match x.slice(s![img, c0..c0 + c, .., ..]).to_slice() {
+        Some(sl) => sl,
+        None => {
+            owned = x.slice(s![img, c0..c0 + c, .., ..]).to_owned().into_raw_vec_and_offset().0;
+            &owned
+        }
+    };
     let mut row = 0;
     for ci in 0..c {
-        let plane = x.slice(s![img, c0 + ci, .., ..]);
+        let plane = &planes[ci * h * w..(ci + 1) * h * w];
         for ky in 0..kh {
             for kx in 0..kw {
-                let mut dst = cols.row_mut(row);
-                let dst = dst.as_slice_mut().expect("fresh array is contiguous");
+                let dst = &mut cols[row * ho * wo..(row + 1) * ho * wo];
+                let (ox0, ox1) = valid_cols(kx, sw, pl, w, wo);
                 for oy in 0..ho {
                     let iy = (oy * sh + ky) as isize - pt as isize;
-                    if iy < 0 || iy >= h as isize {
+                    if iy < 0 || iy >= h as isize || ox0 >= ox1 {
                         continue;
                     }
-                    let src = plane.row(iy as usize);
-                    let base = oy * wo;
-                    for ox in 0..wo {
-                        let ix = (ox * sw + kx) as isize - pl as isize;
-                        if ix >= 0 && (ix as usize) < w {
-                            dst[base + ox] = src[ix as usize];
+                    let src = &plane[iy as usize * w..(iy as usize + 1) * w];
+                    let d = &mut dst[oy * wo..(oy + 1) * wo];
+                    if sw == 1 {
+                        let ix0 = ox0 + kx - pl;
+                        d[ox0..ox1].copy_from_slice(&src[ix0..ix0 + (ox1 - ox0)]);
+                    } else {
+                        for ox in ox0..ox1 {
+                            d[ox] = src[ox * sw + kx - pl];
                         }
                     }
                 }
@@ -62,31 +83,48 @@ fn im2col(x: ArrayView4<f32>, img: usize, c0: usize, c: usize, win: &Window, ho:
             }
         }
     }
-    cols
+    Array2::from_shape_vec((c * kh * kw, ho * wo), cols).expect("sized above")
 }
 
 /// Scatter-add columns back into one image's gradient `[c, h, w]`: the adjoint of [`im2col`].
+#[allow(clippy::too_many_arguments)]
 fn col2im(cols: ArrayView2<f32>, dx: &mut Array4<f32>, img: usize, c0: usize, c: usize, win: &Window, ho: usize, wo: usize) {
     let (_, _, h, w) = dx.dim();
     let (kh, kw) = win.kernel;
     let (sh, sw) = win.stride;
     let (pt, pl, _, _) = win.pads;
+    let owned;
+    let cs: &[f32] = match cols.as_slice() {
+        Some(sl) => sl,
+        None => {
+            owned = cols.to_owned().into_raw_vec_and_offset().0;
+            &owned
+        }
+    };
+    let mut planes = dx.slice_mut(s![img, c0..c0 + c, .., ..]);
+    let Some(planes) = planes.as_slice_mut() else { return };
     let mut row = 0;
     for ci in 0..c {
-        let mut plane = dx.slice_mut(s![img, c0 + ci, .., ..]);
+        let plane = &mut planes[ci * h * w..(ci + 1) * h * w];
         for ky in 0..kh {
             for kx in 0..kw {
-                let src = cols.row(row);
+                let src = &cs[row * ho * wo..(row + 1) * ho * wo];
+                let (ox0, ox1) = valid_cols(kx, sw, pl, w, wo);
                 for oy in 0..ho {
                     let iy = (oy * sh + ky) as isize - pt as isize;
-                    if iy < 0 || iy >= h as isize {
+                    if iy < 0 || iy >= h as isize || ox0 >= ox1 {
                         continue;
                     }
-                    let mut dst = plane.row_mut(iy as usize);
-                    for ox in 0..wo {
-                        let ix = (ox * sw + kx) as isize - pl as isize;
-                        if ix >= 0 && (ix as usize) < w {
-                            dst[ix as usize] += src[oy * wo + ox];
+                    let d = &mut plane[iy as usize * w..(iy as usize + 1) * w];
+                    let sr = &src[oy * wo..(oy + 1) * wo];
+                    if sw == 1 {
+                        let ix0 = ox0 + kx - pl;
+                        for (a, b) in d[ix0..ix0 + (ox1 - ox0)].iter_mut().zip(&sr[ox0..ox1]) {
+                            *a += *b;
+                        }
+                    } else {
+                        for ox in ox0..ox1 {
+                            d[ox * sw + kx - pl] += sr[ox];
                         }
                     }
                 }
@@ -103,20 +141,19 @@ pub fn conv_forward(x: ArrayView4<f32>, w: ArrayView4<f32>, b: Option<&[f32]>, w
     let (ho, wo) = win.output(h, wd).unwrap_or((0, 0));
     let opg = cout / group;
     let mut y = Array4::<f32>::zeros((n, cout, ho, wo));
-    let wmat = w.to_shape((cout, cpg * kh * kw)).map(|v| v.to_owned()).unwrap_or_else(|_| Array2::zeros((cout, cpg * kh * kw)));
+    let wmat = w.to_shape((cout, cpg * kh * kw)).expect("a weight tensor reshapes to a matrix");
     debug_assert_eq!(cin, cpg * group);
+    if let Some(b) = b {
+        for (co, &bv) in b.iter().enumerate() {
+            y.slice_mut(s![.., co, .., ..]).fill(bv);
+        }
+    }
     for i in 0..n {
         for g in 0..group {
             let cols = im2col(x, i, g * cpg, cpg, win, ho, wo);
-            let out = wmat.slice(s![g * opg..(g + 1) * opg, ..]).dot(&cols);
             let mut dst = y.slice_mut(s![i, g * opg..(g + 1) * opg, .., ..]);
             let mut dst2 = dst.view_mut().into_shape_with_order((opg, ho * wo)).expect("contiguous output");
-            dst2.assign(&out);
-        }
-        if let Some(b) = b {
-            for (co, &bv) in b.iter().enumerate() {
-                y.slice_mut(s![i, co, .., ..]).mapv_inplace(|v| v + bv);
-            }
+            ndarray::linalg::general_mat_mul(1.0, &wmat.slice(s![g * opg..(g + 1) * opg, ..]), &cols, 1.0, &mut dst2);
         }
     }
     y
@@ -178,39 +215,37 @@ pub fn maxpool_forward(x: ArrayView4<f32>, win: &Window) -> (Array4<f32>, Vec<u3
     let (kh, kw) = win.kernel;
     let (sh, sw) = win.stride;
     let (pt, pl, _, _) = win.pads;
-    let mut y = Array4::<f32>::zeros((n, c, ho, wo));
-    let mut arg = Vec::with_capacity(n * c * ho * wo);
-    for i in 0..n {
-        for ch in 0..c {
-            let plane = x.slice(s![i, ch, .., ..]);
-            for oy in 0..ho {
-                for ox in 0..wo {
-                    let mut best = f32::NEG_INFINITY;
-                    let mut bi = 0u32;
-                    for ky in 0..kh {
-                        let iy = (oy * sh + ky) as isize - pt as isize;
-                        if iy < 0 || iy >= h as isize {
-                            continue;
-                        }
-                        for kx in 0..kw {
-                            let ix = (ox * sw + kx) as isize - pl as isize;
-                            if ix < 0 || ix >= w as isize {
-                                continue;
-                            }
-                            let v = plane[[iy as usize, ix as usize]];
-                            if v > best {
-                                best = v;
-                                bi = (iy as usize * w + ix as usize) as u32;
-                            }
+    let xs = x.as_standard_layout();
+    let src = xs.as_slice().expect("standard layout");
+    let mut y = vec![0f32; n * c * ho * wo];
+    let mut arg = vec![0u32; n * c * ho * wo];
+    for p in 0..n * c {
+        let plane = &src[p * h * w..(p + 1) * h * w];
+        let out = &mut y[p * ho * wo..(p + 1) * ho * wo];
+        let am = &mut arg[p * ho * wo..(p + 1) * ho * wo];
+        for oy in 0..ho {
+            let y0 = (oy * sh) as isize - pt as isize;
+            let ys = y0.max(0) as usize..((y0 + kh as isize).min(h as isize)).max(0) as usize;
+            for ox in 0..wo {
+                let x0 = (ox * sw) as isize - pl as isize;
+                let xs = x0.max(0) as usize..((x0 + kw as isize).min(w as isize)).max(0) as usize;
+                let mut best = f32::NEG_INFINITY;
+                let mut bi = 0u32;
+                for iy in ys.clone() {
+                    let row = &plane[iy * w..(iy + 1) * w];
+                    for ix in xs.clone() {
+                        if row[ix] > best {
+                            best = row[ix];
+                            bi = (iy * w + ix) as u32;
                         }
                     }
-                    y[[i, ch, oy, ox]] = best;
-                    arg.push(bi);
                 }
+                out[oy * wo + ox] = best;
+                am[oy * wo + ox] = bi;
             }
         }
     }
-    (y, arg)
+    (Array4::from_shape_vec((n, c, ho, wo), y).expect("sized above"), arg)
 }
 
 /// Backward of [`maxpool_forward`]: the gradient goes to the arg-max input.

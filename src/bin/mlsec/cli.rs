@@ -50,6 +50,52 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Attack the first N class-interleaved test images and report robust accuracy.
+    Attack {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// fgsm, pgd, apgd, cw, deepfool, square, hsja or simba.
+        #[arg(long)]
+        attack: String,
+        /// Budget: `8/255`, `8` (read as /255) or `0.03`; for cw/deepfool/hsja an L2 cap (0 = none).
+        #[arg(long, default_value = "8/255")]
+        eps: String,
+        /// linf or l2 (fgsm, pgd, apgd).
+        #[arg(long, default_value = "linf")]
+        norm: String,
+        /// Iterations.
+        #[arg(long)]
+        steps: Option<usize>,
+        /// PGD step size (default eps/4), same units as --eps.
+        #[arg(long)]
+        step: Option<String>,
+        /// Query budget per image (square, hsja, simba).
+        #[arg(long)]
+        queries: Option<usize>,
+        /// Targeted attack towards this class index.
+        #[arg(long)]
+        targeted: Option<usize>,
+        /// none, jpeg:Q, squeeze:BITS, median:SIZE or noise:SIGMA.
+        #[arg(long, default_value = "none")]
+        defense: String,
+        /// Attack through the defence (BPDA; EOT for randomized defences).
+        #[arg(long)]
+        adaptive: bool,
+        /// EOT samples per gradient for randomized defences.
+        #[arg(long, default_value_t = 8)]
+        eot: usize,
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Images per attack batch.
+        #[arg(long, default_value_t = 50)]
+        batch: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Pack the first N class-interleaved test images into the site's sample file.
     Pack {
         #[arg(long)]
@@ -149,11 +195,35 @@ fn time_forward(clf: &OnnxClassifier, batch: usize, seconds: f64) -> mlsec::Resu
     Ok((times[times.len() / 2], times.len()))
 }
 
+/// Median ms per image of `f` over a batch of `batch` images, repeated for `seconds`.
+fn time_ms(batch: usize, seconds: f64, mut f: impl FnMut(&mlsec::tensor::Batch) -> mlsec::Result<()>) -> mlsec::Result<f64> {
+    let mut rng = mlsec::rng::Rng::seeded(0);
+    let values: Vec<f32> = (0..batch * 3 * 32 * 32).map(|_| rng.uniform()).collect();
+    let x = mlsec::tensor::Batch::from_nchw(&values, batch, 3, 32, 32)?;
+    f(&x)?;
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < 5 || start.elapsed().as_secs_f64() < seconds {
+        let t = Instant::now();
+        f(&x)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0 / batch as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
 fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
+    use mlsec::model::Differentiable;
     let bytes = std::fs::read(&model).map_err(|e| mlsec::Error::io(model.display().to_string(), e))?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let (b1, r1) = time_forward(&clf, 1, seconds)?;
     let (b32, r32) = time_forward(&clf, 32, seconds)?;
+    let net = mlsec::nn::Network::from_onnx(&bytes)?;
+    let nn32 = time_ms(32, seconds, |x| net.logits(x).map(|_| ()))?;
+    let labels = vec![0usize; 32];
+    let step32 = time_ms(32, seconds, |x| {
+        net.logits_and_vjp(x, &|l: &ndarray::Array2<f32>| mlsec::loss::cross_entropy(l, &labels).1).map(|_| ())
+    })?;
     let report = serde_json::json!({
         "engine": "tract native",
         "model": model.display().to_string(),
@@ -161,11 +231,16 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
         "ms_per_image_batch1": b1,
         "ms_per_image_batch32": b32,
         "runs": {"batch1": r1, "batch32": r32},
+        "nn_forward_ms_per_image_batch32": nn32,
+        "nn_forward_over_tract": nn32 / b32,
+        "pgd_step_ms_per_image_batch32": step32,
+        "pgd_step_over_nn_forward": step32 / nn32,
     });
     if json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| mlsec::Error::Data(e.to_string()))?);
     } else {
         println!("tract native: {b1:.3} ms/image at batch 1, {b32:.3} ms/image at batch 32");
+        println!("nn native: forward {nn32:.3} ms/image, forward+input gradient {step32:.3} ms/image (batch 32)");
     }
     Ok(())
 }
@@ -176,6 +251,9 @@ pub fn main() -> ExitCode {
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
+        Cmd::Attack { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json } => {
+            crate::attack::attack(crate::attack::Args { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json })
+        }
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

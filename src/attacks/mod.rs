@@ -1,0 +1,3 @@
+//! Attacks, by family (ART's taxonomy). Evasion attacks live in [`evasion`].
+
+pub mod evasion;

@@ -1,0 +1,92 @@
+//! Defences, by family (ART's taxonomy): input transformations in [`preprocessor`], wrapped
+//! around a model by [`Defended`], whose gradients are what an attacker sees — the undefended
+//! model's (a naive attacker), BPDA through the transformation (Athalye, Carlini & Wagner,
+//! "Obfuscated Gradients Give a False Sense of Security", ICML 2018), averaged over random
+//! draws for randomized transformations (EOT).
+
+pub mod preprocessor;
+
+use crate::error::{Error, Result};
+use crate::model::{Classifier, Differentiable, GradientKind};
+use crate::rng::Rng;
+use crate::tensor::Batch;
+use ndarray::{Array2, Array4};
+use preprocessor::Preprocessor;
+use std::sync::Mutex;
+
+/// How an attacker differentiates through a [`Defended`] model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adaptivity {
+    /// Gradients of the undefended model at `x`: the attacker ignores the defence.
+    Naive,
+    /// BPDA: the model's gradient at the transformed input, passed straight through the
+    /// transformation; with EOT, averaged over `eot` random draws.
+    Adaptive {
+        /// Samples per gradient for randomized transformations (1 for deterministic ones).
+        eot: usize,
+    },
+}
+
+/// A model behind an input transformation; itself a classifier.
+pub struct Defended<'a> {
+    model: &'a dyn Differentiable,
+    pre: &'a dyn Preprocessor,
+    adaptivity: Adaptivity,
+    rng: Mutex<Rng>,
+}
+
+impl<'a> Defended<'a> {
+    /// Wrap `model`; randomized transformations draw from a generator seeded with `seed`.
+    pub fn new(model: &'a dyn Differentiable, pre: &'a dyn Preprocessor, adaptivity: Adaptivity, seed: u64) -> Result<Self> {
+        if let Adaptivity::Adaptive { eot } = adaptivity {
+            if eot == 0 || eot > 1000 {
+                return Err(Error::InvalidArgument(format!("EOT samples must be in 1..=1000, got {eot}")));
+            }
+        }
+        Ok(Defended { model, pre, adaptivity, rng: Mutex::new(Rng::seeded(seed)) })
+    }
+
+    fn transform(&self, x: &Batch) -> Result<Batch> {
+        let mut rng = self.rng.lock().map_err(|_| Error::Inference("the defence failed earlier".into()))?;
+        self.pre.apply(x, &mut rng)
+    }
+}
+
+impl Classifier for Defended<'_> {
+    fn logits(&self, x: &Batch) -> Result<Array2<f32>> {
+        self.model.logits(&self.transform(x)?)
+    }
+    fn classes(&self) -> usize {
+        self.model.classes()
+    }
+}
+
+impl Differentiable for Defended<'_> {
+    fn logits_and_vjp(&self, x: &Batch, seed: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)> {
+        match self.adaptivity {
+            Adaptivity::Naive => {
+                // The attacker's gradient ignores the defence, but the logits it sees (and the
+                // success it checks) are those of the defended model.
+                let (_, g) = self.model.logits_and_vjp(x, seed)?;
+                Ok((self.logits(x)?, g))
+            }
+            Adaptivity::Adaptive { eot } => {
+                let draws = if self.pre.randomized() { eot } else { 1 };
+                let mut grad = Array4::<f32>::zeros(x.dim());
+                let mut logits = Array2::<f32>::zeros((x.len(), self.classes()));
+                for _ in 0..draws {
+                    let t = self.transform(x)?;
+                    let (l, g) = self.model.logits_and_vjp(&t, seed)?;
+                    grad.scaled_add(1.0 / draws as f32, &g);
+                    logits.scaled_add(1.0 / draws as f32, &l);
+                }
+                Ok((logits, grad))
+            }
+        }
+    }
+
+    fn gradient_kind(&self) -> GradientKind {
+        self.model.gradient_kind()
+    }
+}
