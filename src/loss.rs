@@ -9,7 +9,7 @@ pub fn cross_entropy(logits: &Array2<f32>, labels: &[usize]) -> (Vec<f32>, Array
     let p = softmax(logits);
     let mut g = p.clone();
     let mut loss = Vec::with_capacity(labels.len());
-    for (i, &y) in labels.iter().enumerate() {
+    for (i, &y) in labels.iter().enumerate().take(logits.nrows()) {
         if y < g.ncols() {
             loss.push(-(p[[i, y]].max(1e-30)).ln());
             g[[i, y]] -= 1.0;
@@ -24,7 +24,7 @@ pub fn cross_entropy(logits: &Array2<f32>, labels: &[usize]) -> (Vec<f32>, Array
 pub fn margin(logits: &Array2<f32>, labels: &[usize]) -> (Vec<f32>, Array2<f32>) {
     let mut g = Array2::<f32>::zeros(logits.raw_dim());
     let mut out = Vec::with_capacity(labels.len());
-    for (i, &y) in labels.iter().enumerate() {
+    for (i, &y) in labels.iter().enumerate().take(logits.nrows()) {
         let row = logits.row(i);
         let (mut best, mut bj) = (f32::NEG_INFINITY, 0);
         for (j, &v) in row.iter().enumerate() {

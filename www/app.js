@@ -1,4 +1,5 @@
 import { CoreClient } from './client.js';
+import { EvasionLab } from './evasion.js';
 
 const PAGE = 40;
 const MODEL_URL = 'models/cifar10_resnet9.onnx';
@@ -10,16 +11,21 @@ let total = 0;
 let page = 0;
 let selected = null;
 let customModel = null; // {name, bytes} of an uploaded model, replayed after a worker restart
+let lab = 'classify';
+let evasion = null;
+const LABS = ['classify', 'evasion'];
 
-// --- URL state: #lab=classify&img=17 -------------------------------------------------------
+// --- URL state: #lab=classify&img=17, #lab=evasion&img=3&attack=pgd&eps=8&... -------------------
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
-  return { lab: p.get('lab') || 'classify', img: p.has('img') ? Number(p.get('img')) : null };
+  const l = p.get('lab');
+  return { lab: LABS.includes(l) ? l : 'classify', img: p.has('img') && p.get('img') !== '' ? Number(p.get('img')) : null, params: p };
 }
-function writeHash(state) {
+function writeHash() {
   const p = new URLSearchParams();
-  p.set('lab', state.lab);
-  if (state.img !== null && state.img !== undefined) p.set('img', String(state.img));
+  p.set('lab', lab);
+  if (selected !== null && selected !== undefined) p.set('img', String(selected));
+  if (lab === 'evasion' && evasion) for (const [k, v] of Object.entries(evasion.params())) p.set(k, v);
   history.replaceState(null, '', `#${p}`);
 }
 
@@ -36,11 +42,13 @@ function draw(canvas, rgba) {
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer ?? rgba), 32, 32), 0, 0);
 }
 
-function setNav(lab) {
+function setLab(next) {
+  lab = next;
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.dataset.lab === lab) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  for (const l of LABS) $(`lab-${l}`).hidden = l !== lab;
 }
 
 // --- gallery --------------------------------------------------------------------------------
@@ -97,12 +105,14 @@ function showPrediction(pred, title, truth) {
 async function selectSample(index) {
   if (!(index >= 0 && index < total)) { showError(`There is no test image #${index}.`); return; }
   selected = index;
-  writeHash({ lab: 'classify', img: index });
+  writeHash();
   for (const b of $('gallery').querySelectorAll('button')) b.setAttribute('aria-pressed', String(Number(b.dataset.index) === index));
   try {
     const pred = await core.call('classifySample', { index });
     showError(null);
     showPrediction(pred, `#${index}: ${pred.top[0].name}`, pred.label);
+    evasion?.select({ kind: 'sample', index });
+    $('ev-selected').textContent = `#${index}: ${classNames[pred.label]} (the model says ${pred.top[0].name})`;
   } catch (e) { showError(e.message); }
 }
 
@@ -114,8 +124,10 @@ async function classifyFile(file) {
     const pred = await core.call('classifyUpload', { bytes }, { transfer: [bytes] });
     showError(null);
     selected = null;
-    writeHash({ lab: 'classify', img: null });
+    writeHash();
     showPrediction(pred, `${file.name}: ${pred.top[0].name}`, null);
+    evasion?.select({ kind: 'upload', name: file.name, rgba: pred.rgba });
+    $('ev-selected').textContent = `${file.name} (no true label: the attack moves it away from ${pred.top[0].name})`;
     status('Ready.');
   } catch (e) {
     showError(`${file.name}: ${e.message}`);
@@ -126,7 +138,6 @@ async function classifyFile(file) {
 async function loadModelFile(file) {
   if (!file) return;
   status(`Loading ${file.name}…`);
-  $('cancel').hidden = false;
   try {
     const bytes = await file.arrayBuffer();
     const copy = bytes.slice(0); // the copy travels to the worker; `bytes` is kept for restarts
@@ -139,13 +150,12 @@ async function loadModelFile(file) {
   } catch (e) {
     showError(`${file.name}: ${e.message}`);
   } finally {
-    $('cancel').hidden = true;
     status('Ready.');
   }
 }
 
 function showModel(info) {
-  $('model-info').textContent = `${info.name} · ${(info.bytes / 1048576).toFixed(2)} MB · ${info.classes} classes · ops: ${info.ops.join(', ')}`;
+  $('model-info').textContent = `${info.name} · ${(info.bytes / 1048576).toFixed(2)} MB · ${info.classes} classes · ops: ${info.ops.join(', ')} · gradients: ${info.gradient === 'exact' ? 'exact' : 'estimated (an operation the gradient engine does not mirror)'}`;
 }
 
 async function loadDefault() {
@@ -165,7 +175,7 @@ async function main() {
   } catch { /* development without build.json: no offline cache */ }
 
   const state = readHash();
-  setNav(state.lab);
+  setLab(state.lab);
   try {
     await loadDefault();
   } catch (e) {
@@ -173,10 +183,13 @@ async function main() {
     showError(`Could not start: ${e.message}. Run ./build.sh build (it packs the sample images and copies the model).`);
     return;
   }
+  evasion = new EvasionLab({ core, $, classNames, onChange: writeHash, showError });
+  evasion.applyParams(state.params);
   status('Ready. Choose an image, or drop your own.');
   const start = state.img !== null && state.img >= 0 && state.img < total ? state.img : 0;
   await showPage(Math.floor(start / PAGE));
   if (state.img !== null) await selectSample(state.img);
+  else if (lab === 'evasion') await selectSample(0);
 
   $('prev').addEventListener('click', () => showPage(page - 1));
   $('next').addEventListener('click', () => showPage(page + 1));
@@ -188,7 +201,6 @@ async function main() {
     await loadDefault();
     if (selected !== null) await selectSample(selected);
   });
-  $('cancel').addEventListener('click', () => core.cancel());
   core.onRestart = async () => {
     // a fresh worker: reload the models it had
     try {
@@ -202,6 +214,12 @@ async function main() {
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); classifyFile(e.dataTransfer.files[0]); });
   window.addEventListener('hashchange', () => {
     const s = readHash();
+    if (s.lab !== lab) {
+      setLab(s.lab);
+      if (lab === 'evasion') evasion.applyParams(s.params);
+      if (selected === null && lab === 'evasion') selectSample(0);
+      else writeHash();
+    }
     if (s.img !== null && s.img !== selected) { showPage(Math.floor(s.img / PAGE)); selectSample(s.img); }
   });
 }

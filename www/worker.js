@@ -1,8 +1,9 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, SampleSet, decodeImage, classNames } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
+let attacker = null;
 let samples = null;
 
 function boot() {
@@ -17,7 +18,7 @@ async function fetchBytes(url) {
 }
 
 function describe(m, name, bytes) {
-  return { name, bytes, classes: m.classes(), ops: m.ops() };
+  return { name, bytes, classes: m.classes(), ops: m.ops(), gradient: attacker ? attacker.gradientKind() : null };
 }
 
 const ops = {
@@ -25,14 +26,19 @@ const ops = {
     const mb = await fetchBytes(modelUrl);
     model?.free();
     model = new Model(mb);
+    attacker?.free();
+    attacker = new Attacker(mb);
     samples?.free();
     samples = new SampleSet(await fetchBytes(samplesUrl));
     return { model: describe(model, modelUrl.split('/').pop(), mb.length), samples: samples.len(), classNames: classNames() };
   },
   async loadModel({ bytes, name }) {
     const m = new Model(new Uint8Array(bytes)); // throws a clear error; the old model stays
+    const a = new Attacker(new Uint8Array(bytes));
     model?.free();
     model = m;
+    attacker?.free();
+    attacker = a;
     return describe(model, name, bytes.byteLength);
   },
   async samplePage({ start, count }) {
@@ -46,6 +52,18 @@ const ops = {
     const t = performance.now();
     const pred = model.classify(rgba);
     return { ...pred, rgba, label: samples.label(index), ms: performance.now() - t };
+  },
+  async freshSeed() { return freshSeed(); },
+  async attackSample({ index, request }) {
+    const rgba = samples.rgba(index);
+    const r = attacker.attack(rgbaToNchw(rgba), samples.label(index), request);
+    return { ...r, origRgba: rgba };
+  },
+  async attackUpload({ rgba, request }) {
+    // no true label: attack the model's own prediction
+    const label = model.classify(rgba).top[0].class;
+    const r = attacker.attack(rgbaToNchw(rgba), label, request);
+    return { ...r, origRgba: rgba };
   },
   async classifyUpload({ bytes }) {
     const rgba = decodeImage(new Uint8Array(bytes));

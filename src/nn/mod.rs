@@ -471,22 +471,15 @@ impl Classifier for Network {
 }
 
 impl Differentiable for Network {
+    /// One forward and backward pass over the whole batch (the seed sees every row at once, so
+    /// it can index its labels by row; callers bound the batch size).
     fn logits_and_vjp(&self, x: &Batch, seed: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)> {
-        let (n, c, h, w) = x.dim();
-        let mut logits = Array2::<f32>::zeros((n, self.classes));
-        let mut grad = Array4::<f32>::zeros((n, c, h, w));
-        for start in (0..n).step_by(CHUNK) {
-            let end = (start + CHUNK).min(n);
-            let chunk = x.view().slice(ndarray::s![start..end, .., .., ..]).to_owned();
-            let (l, tape) = self.forward(&chunk)?;
-            let d = seed(&l);
-            if d.dim() != l.dim() {
-                return Err(Error::Shape(format!("loss gradient {:?} for logits {:?}", d.dim(), l.dim())));
-            }
-            let g = self.backward(&tape, &d, true, None)?.ok_or_else(|| Error::Model("no input gradient".into()))?;
-            logits.slice_mut(ndarray::s![start..end, ..]).assign(&l);
-            grad.slice_mut(ndarray::s![start..end, .., .., ..]).assign(&g);
+        let (logits, tape) = self.forward(&x.view().to_owned())?;
+        let d = seed(&logits);
+        if d.dim() != logits.dim() {
+            return Err(Error::Shape(format!("loss gradient {:?} for logits {:?}", d.dim(), logits.dim())));
         }
-        Ok((logits, grad))
+        let g = self.backward(&tape, &d, true, None)?.ok_or_else(|| Error::Model("no input gradient".into()))?;
+        Ok((logits, g))
     }
 }

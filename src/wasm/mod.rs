@@ -144,3 +144,192 @@ fn class_label(class: usize, classes: usize) -> String {
         format!("class {class}")
     }
 }
+
+/// What the page asks an attack to do (field names as the page sends them).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttackRequest {
+    attack: String,
+    /// Budget in pixel units [0, 1] (the page converts from /255).
+    eps: f32,
+    #[serde(default = "default_norm")]
+    norm: String,
+    steps: Option<usize>,
+    queries: Option<usize>,
+    target: Option<usize>,
+    #[serde(default = "default_defense")]
+    defense: String,
+    #[serde(default)]
+    adaptive: bool,
+    #[serde(default = "default_eot")]
+    eot: usize,
+    seed: u64,
+}
+
+fn default_norm() -> String {
+    "linf".into()
+}
+fn default_defense() -> String {
+    "none".into()
+}
+fn default_eot() -> usize {
+    8
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Side {
+    probabilities: Vec<f32>,
+    top: Vec<Ranked>,
+    predicted: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttackResult {
+    attack: crate::attacks::evasion::run::AttackKind,
+    norm: crate::tensor::Norm,
+    eps: f32,
+    defense: String,
+    adaptive: bool,
+    seed: u64,
+    gradient: crate::model::GradientKind,
+    /// Why the exact engine was not used (unsupported op), if it was not.
+    gradient_note: Option<String>,
+    label: usize,
+    /// The target class of a targeted attack.
+    targeted: Option<usize>,
+    success: bool,
+    clean: Side,
+    adversarial: Side,
+    linf: f32,
+    l2: f32,
+    l0: f32,
+    queries: u64,
+    adv: Vec<f32>,
+    adv_rgba: Vec<u8>,
+    delta_rgba: Vec<u8>,
+    /// The perturbation image shows 0.5 + scale·δ.
+    delta_scale: f32,
+}
+
+/// White-box and black-box evasion attacks on one model: the exact `nn` mirror when it
+/// supports the graph, else tract behind NES gradient estimates.
+#[wasm_bindgen]
+pub struct Attacker {
+    net: Option<crate::nn::Network>,
+    tract: std::rc::Rc<OnnxClassifier>,
+    note: Option<String>,
+}
+
+struct Shared(std::rc::Rc<OnnxClassifier>);
+
+impl Classifier for Shared {
+    fn logits(&self, x: &Batch) -> crate::Result<ndarray::Array2<f32>> {
+        self.0.logits(x)
+    }
+    fn classes(&self) -> usize {
+        self.0.classes()
+    }
+}
+
+#[wasm_bindgen]
+impl Attacker {
+    /// Load an ONNX model for attacking.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<Attacker, JsError> {
+        let tract = std::rc::Rc::new(OnnxClassifier::from_bytes(bytes)?);
+        let (net, note) = match crate::nn::Network::from_onnx(bytes) {
+            Ok(n) => (Some(n), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Ok(Attacker { net, tract, note })
+    }
+
+    /// "exact" or "estimated".
+    #[wasm_bindgen(js_name = gradientKind)]
+    pub fn gradient_kind(&self) -> String {
+        if self.net.is_some() { "exact" } else { "estimated" }.into()
+    }
+
+    /// Attack one image (flat NCHW in [0, 1], 3×32×32) whose true class is `label`.
+    pub fn attack(&self, nchw: &[f32], label: usize, request: JsValue) -> Result<JsValue, JsError> {
+        use crate::attacks::evasion::run::{self, AttackKind, AttackSpec};
+        use crate::defenses::{preprocessor, Adaptivity, Defended};
+        use crate::model::estimated::Estimated;
+        use crate::model::Differentiable;
+        use crate::tensor::{norms, Norm};
+        let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
+        let kind = AttackKind::parse(&req.attack)?;
+        let mut spec = AttackSpec::new(kind, req.eps);
+        spec.norm = Norm::parse(&req.norm)?;
+        spec.steps = req.steps;
+        spec.queries = req.queries;
+        spec.target = req.target;
+        let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
+        let estimated;
+        let model: &dyn Differentiable = match &self.net {
+            Some(n) => n,
+            None => {
+                estimated = Estimated::new(Shared(self.tract.clone()), 50, 0.001, req.seed)?;
+                &estimated
+            }
+        };
+        let pre = preprocessor::parse(&req.defense)?;
+        let adaptivity = if req.adaptive { Adaptivity::Adaptive { eot: req.eot } } else { Adaptivity::Naive };
+        let defended = Defended::new(model, pre.as_ref(), adaptivity, req.seed ^ 0x5eed)?;
+        let target: &dyn Differentiable = if pre.name() == "none" { model } else { &defended };
+        let goal = run::goal_for(&spec, &[label], target.classes())?;
+        let mut rng = crate::rng::Rng::seeded(req.seed);
+        let adv = run::run(&spec, target, &x, &goal, &mut rng)?;
+        let side = |b: &Batch| -> Result<Side, JsError> {
+            let p = softmax(&target.logits(b)?);
+            let row: Vec<f32> = p.row(0).to_vec();
+            let top: Vec<Ranked> = top_k(&row, 3).into_iter().map(|(class, probability)| Ranked { class, name: class_label(class, target.classes()), probability }).collect();
+            Ok(Side { predicted: top.first().map(|t| t.class).unwrap_or(0), probabilities: row, top })
+        };
+        let clean = side(&x)?;
+        let adversarial = side(&adv.x)?;
+        let delta = adv.x.view().to_owned() - x.view();
+        let nm = norms(delta.view(), 0);
+        let scale = if nm.linf > 0.0 { 0.5 / nm.linf } else { 1.0 };
+        let vis = Batch::new(delta.mapv(|d| (0.5 + scale * d).clamp(0.0, 1.0)))?;
+        let success = goal.met(0, adversarial.predicted);
+        to_js(&AttackResult {
+            attack: kind,
+            norm: kind.norm(spec.norm),
+            eps: spec.eps,
+            defense: pre.name(),
+            adaptive: req.adaptive,
+            seed: req.seed,
+            gradient: target.gradient_kind(),
+            gradient_note: self.note.clone(),
+            label,
+            targeted: spec.target,
+            success,
+            clean,
+            adversarial,
+            linf: nm.linf,
+            l2: nm.l2,
+            l0: nm.l0,
+            queries: adv.queries.first().copied().unwrap_or(0),
+            adv: adv.x.view().iter().copied().collect(),
+            adv_rgba: adv.x.to_rgba(0)?,
+            delta_rgba: vis.to_rgba(0)?,
+            delta_scale: scale,
+        })
+    }
+}
+
+/// A fresh random seed (shown to the user, who can type it back in).
+#[wasm_bindgen(js_name = freshSeed)]
+pub fn fresh_seed() -> f64 {
+    crate::rng::fresh_seed() as f64
+}
+
+/// Flat NCHW values in [0, 1] of a 32×32 RGBA image.
+#[wasm_bindgen(js_name = rgbaToNchw)]
+pub fn rgba_to_nchw(rgba: &[u8]) -> Result<Vec<f32>, JsError> {
+    let x = Batch::from_interleaved_u8(rgba, 1, cifar::SIDE, cifar::SIDE, 4)?;
+    Ok(x.view().iter().copied().collect())
+}

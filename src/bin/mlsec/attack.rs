@@ -32,7 +32,7 @@ pub struct Args {
     pub model: PathBuf,
     pub data: Option<PathBuf>,
     pub attack: String,
-    pub eps: String,
+    pub eps: Option<String>,
     pub norm: String,
     pub steps: Option<usize>,
     pub step: Option<String>,
@@ -49,8 +49,16 @@ pub struct Args {
 
 pub fn attack(a: Args) -> Result<()> {
     let kind = AttackKind::parse(&a.attack)?;
-    let mut spec = AttackSpec::new(kind, parse_eps(&a.eps)?);
-    spec.norm = Norm::parse(&a.norm)?;
+    let norm = Norm::parse(&a.norm)?;
+    // Default budgets: none for minimum-norm attacks, 0.5 for L2, 8/255 for L∞.
+    let eps = match a.eps.as_deref() {
+        Some(e) => parse_eps(e)?,
+        None if kind.minimal_norm() => 0.0,
+        None if kind.norm(norm) == Norm::L2 => 0.5,
+        None => 8.0 / 255.0,
+    };
+    let mut spec = AttackSpec::new(kind, eps);
+    spec.norm = norm;
     spec.steps = a.steps;
     spec.step = a.step.as_deref().map(parse_eps).transpose()?;
     spec.queries = a.queries;

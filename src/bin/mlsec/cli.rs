@@ -59,9 +59,10 @@ enum Cmd {
         /// fgsm, pgd, apgd, cw, deepfool, square, hsja or simba.
         #[arg(long)]
         attack: String,
-        /// Budget: `8/255`, `8` (read as /255) or `0.03`; for cw/deepfool/hsja an L2 cap (0 = none).
-        #[arg(long, default_value = "8/255")]
-        eps: String,
+        /// Budget: `8/255`, `8` (read as /255) or `0.03` (default 8/255 for L∞, 0.5 for L2); for
+        /// cw/deepfool/hsja an optional L2 cap (default none).
+        #[arg(long)]
+        eps: Option<String>,
         /// linf or l2 (fgsm, pgd, apgd).
         #[arg(long, default_value = "linf")]
         norm: String,
