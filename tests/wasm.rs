@@ -36,3 +36,39 @@ fn broken_model_is_an_error_not_a_trap() {
     assert!(Model::new(b"not a model").is_err());
     assert!(Model::new(&[]).is_err());
 }
+
+#[wasm_bindgen_test]
+fn pgd_through_the_attacker_surface_changes_the_prediction_within_eps() {
+    use wasm_bindgen::JsValue;
+    let attacker = match mlsec::wasm::Attacker::new(common::MODEL) {
+        Ok(a) => a,
+        Err(_) => panic!("the committed model does not load as an attacker"),
+    };
+    assert_eq!(attacker.gradient_kind(), "exact");
+    let req = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        js_sys::Reflect::set(&req, &JsValue::from_str(k), &v).expect("set a field");
+    };
+    set("attack", "pgd".into());
+    set("eps", JsValue::from_f64(8.0 / 255.0));
+    set("steps", JsValue::from_f64(10.0));
+    set("seed", JsValue::from_f64(3.0));
+    // the first known image, attacked away from the class the model gives it
+    let images = common::known_images();
+    let one = &images[..3 * 32 * 32];
+    let label = {
+        let m = mlsec::wasm::Model::new(common::MODEL).ok().expect("model");
+        let l = m.logits(one, 1).ok().expect("logits");
+        (0..10).max_by(|&a, &b| l[a].total_cmp(&l[b])).expect("ten classes")
+    };
+    let out = match attacker.attack(one, label, req.into()) {
+        Ok(o) => o,
+        Err(_) => panic!("the attack failed in wasm"),
+    };
+    let get = |k: &str| js_sys::Reflect::get(&out, &JsValue::from_str(k)).expect("field");
+    assert_eq!(get("success").as_bool(), Some(true));
+    let linf = get("linf").as_f64().expect("linf");
+    assert!(linf <= 8.0 / 255.0 + 1e-6 && linf > 0.0, "linf {linf}");
+    assert_eq!(get("queries").as_f64(), Some(11.0));
+    assert_eq!(get("gradient").as_string().as_deref(), Some("exact"));
+}

@@ -4,7 +4,9 @@
 //! "Obfuscated Gradients Give a False Sense of Security", ICML 2018), averaged over random
 //! draws for randomized transformations (EOT).
 
+pub mod detector;
 pub mod preprocessor;
+pub mod smoothing;
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Differentiable, GradientKind};

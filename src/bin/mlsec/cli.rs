@@ -97,6 +97,51 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Randomized smoothing (Cohen et al. 2019): certified L2 radii on the first N test images.
+    Certify {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Noise level σ (pixel units).
+        #[arg(long, default_value_t = 0.25)]
+        sigma: f32,
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Noise samples for the estimate.
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        /// Noise samples to pick the class.
+        #[arg(long, default_value_t = 100)]
+        n0: usize,
+        /// Failure probability of the certificate.
+        #[arg(long, default_value_t = 0.001)]
+        alpha: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Feature-squeezing detector: calibrate at a false-positive rate, report detection.
+    Detect {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "pgd")]
+        attack: String,
+        #[arg(long, default_value = "8/255")]
+        eps: String,
+        /// Images for calibration, and as many others for evaluation.
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        #[arg(long, default_value_t = 0.05)]
+        fpr: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Pack the first N class-interleaved test images into the site's sample file.
     Pack {
         #[arg(long)]
@@ -252,6 +297,8 @@ pub fn main() -> ExitCode {
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
+        Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::attack::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
+        Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::attack::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json } => {
             crate::attack::attack(crate::attack::Args { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json })
         }

@@ -1,0 +1,3 @@
+//! Detectors that flag inputs as adversarial.
+
+pub mod squeezing;
