@@ -50,7 +50,7 @@ need_chromium() {
 }
 
 need_npm() {
-  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/uplot ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dev tools"
     npm ci --no-audit --no-fund --ignore-scripts
   fi
@@ -67,14 +67,17 @@ check_data() {
 build() {
   need_rust_target
   need_wasm_bindgen
+  need_npm
   check_data
   say "building the native CLI"
   cargo build --bin mlsec
   say "building the wasm core (+simd128)"
   RUSTFLAGS="$WASM_RUSTFLAGS" cargo build --release --lib --target wasm32-unknown-unknown
   wasm-bindgen --target web --no-typescript --out-dir www/pkg target/wasm32-unknown-unknown/release/mlsec.wasm
-  mkdir -p www/models www/data
+  mkdir -p www/models www/data www/vendor/uplot
   cp models/*.onnx www/models/
+  # the plotting library, vendored from npm (no CDN: the site works offline)
+  cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/uplot/
   if [ ! -f www/data/cifar10-test.bin ] || [ "$MLSEC_DATA/cifar10-jpeg.zip" -nt www/data/cifar10-test.bin ]; then
     say "packing $SAMPLES class-balanced test images from $MLSEC_DATA/cifar10-jpeg.zip"
     target/debug/mlsec pack --n "$SAMPLES" --out www/data/cifar10-test.bin
@@ -86,7 +89,7 @@ write_manifest() {
   # every asset of the site, for the service worker's offline cache, versioned by content
   local list version
   list=$(mktemp)
-  (cd www && find . -type f ! -name asset-manifest.json ! -name build.json ! -name 'bench.*' ! -path './vendor/*' \
+  (cd www && find . -type f ! -name asset-manifest.json ! -name build.json ! -name 'bench.*' ! -path './vendor/ort/*' \
       | sed 's|^\./||' | LC_ALL=C sort) > "$list"
   version=$(cd www && xargs sha256sum < "$list" | sha256sum | cut -c1-12)
   {

@@ -143,6 +143,7 @@ async function loadModelFile(file) {
     const copy = bytes.slice(0); // the copy travels to the worker; `bytes` is kept for restarts
     const info = await core.call('loadModel', { bytes: copy, name: file.name }, { transfer: [copy] });
     customModel = { name: file.name, bytes };
+    evasion?.modelChanged();
     showError(null);
     showModel(info);
     $('model-reset').hidden = false;
@@ -183,7 +184,15 @@ async function main() {
     showError(`Could not start: ${e.message}. Run ./build.sh build (it packs the sample images and copies the model).`);
     return;
   }
-  evasion = new EvasionLab({ core, $, classNames, onChange: writeHash, showError });
+  evasion = new EvasionLab({
+    core, $, classNames, onChange: writeHash, showError,
+    // each pool worker loads the same model as the page
+    poolSetup: async (client) => {
+      await client.call('loadDefault', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL });
+      if (customModel) await client.call('loadModel', { bytes: customModel.bytes.slice(0), name: customModel.name });
+    },
+  });
+  evasion.sampleCount = total;
   evasion.applyParams(state.params);
   status('Ready. Choose an image, or drop your own.');
   const start = state.img !== null && state.img >= 0 && state.img < total ? state.img : 0;
@@ -197,6 +206,7 @@ async function main() {
   $('model-upload').addEventListener('change', (e) => { loadModelFile(e.target.files[0]); e.target.value = ''; });
   $('model-reset').addEventListener('click', async () => {
     customModel = null;
+    evasion?.modelChanged();
     $('model-reset').hidden = true;
     await loadDefault();
     if (selected !== null) await selectSample(selected);

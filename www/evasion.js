@@ -1,11 +1,24 @@
 // The evasion lab: attack the selected image in the worker and show original | perturbation |
-// adversarial, the probabilities before and after, and the norms and queries the core reports.
-const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed'];
-const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '10', queries: '1000', target: '', defense: 'none', adaptive: '0', seed: '0' };
+// adversarial, the probabilities before and after, and the norms and queries the core reports;
+// evaluate on many images in a worker pool (robust accuracy vs ε) and fill an attack × defence
+// matrix. Every number shown comes from the core (the pool merges the core's exact tallies
+// through the core's own `summarize`).
+import uPlot from './vendor/uplot/uPlot.esm.js';
+import { WorkerPool } from './pool.js';
+const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
+const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '10', queries: '1000', target: '', defense: 'none', adaptive: '0', seed: '0', evn: '100', evl: '0,1,2,4,8,16', mxn: '50' };
+const CHUNK = 10;
+const MATRIX_ATTACKS = ['fgsm', 'pgd', 'square'];
+const MATRIX_DEFENSES = ['none', 'jpeg:75', 'squeeze:4', 'median:2', 'noise:0.05'];
+const COLORS = ['#3159d6', '#d6452f', '#2e8b57', '#a05cd6', '#d69a2f', '#2fa5d6', '#6b7385'];
 
 export class EvasionLab {
-  constructor({ core, $, classNames, onChange, showError }) {
+  constructor({ core, $, classNames, onChange, showError, poolSetup }) {
     this.core = core;
+    this.poolSetup = poolSetup;
+    this.pool = new WorkerPool(navigator.hardwareConcurrency || 2);
+    this.curves = [];
+    this.chart = null;
     this.$ = $;
     this.classNames = classNames;
     this.onChange = onChange;
@@ -21,8 +34,19 @@ export class EvasionLab {
       this.onChange();
     });
     $('ev-cancel').addEventListener('click', () => core.cancel());
+    $('evl-form').addEventListener('submit', (e) => { e.preventDefault(); this.evaluate(); });
+    $('evl-form').addEventListener('change', () => this.onChange());
+    $('mx-form').addEventListener('change', () => this.onChange());
+    $('evl-cancel').addEventListener('click', () => this.pool.cancel());
+    $('mx-cancel').addEventListener('click', () => this.pool.cancel());
+    $('evl-clear').addEventListener('click', () => { this.curves = []; this.drawCurves(); });
+    $('mx-form').addEventListener('submit', (e) => { e.preventDefault(); this.fillMatrix(); });
     this.syncControls();
+    this.drawMatrixHead();
   }
+
+  /** The page's model changed: pool workers must reload it. */
+  modelChanged() { this.pool.cancel(); }
 
   /** Settings as URL parameters (strings). */
   params() {
@@ -31,6 +55,7 @@ export class EvasionLab {
       attack: $('ev-attack').value, eps: $('ev-eps').value.trim(), norm: $('ev-norm').value, steps: $('ev-steps').value.trim(),
       queries: $('ev-queries').value.trim(), target: $('ev-target').value, defense: $('ev-defense').value,
       adaptive: $('ev-adaptive').checked ? '1' : '0', seed: $('ev-seed').value.trim(),
+      evn: $('evl-n').value.trim(), evl: $('evl-eps').value.trim(), mxn: $('mx-n').value.trim(),
     };
   }
 
@@ -41,6 +66,7 @@ export class EvasionLab {
     setSel('ev-attack', v.attack); setSel('ev-norm', v.norm); setSel('ev-target', v.target); setSel('ev-defense', v.defense);
     $('ev-eps').value = v.eps; $('ev-steps').value = v.steps; $('ev-queries').value = v.queries; $('ev-seed').value = v.seed;
     $('ev-adaptive').checked = v.adaptive === '1';
+    $('evl-n').value = v.evn; $('evl-eps').value = v.evl; $('mx-n').value = v.mxn;
     this.syncControls();
   }
 
@@ -57,16 +83,25 @@ export class EvasionLab {
     $('ev-target').closest('label').hidden = a === 'deepfool';
   }
 
+  isL2() {
+    const p = this.params();
+    return ['cw', 'deepfool', 'hsja'].includes(p.attack) || (p.norm === 'l2' && ['fgsm', 'pgd', 'apgd'].includes(p.attack));
+  }
+
+  /** ε as entered (8, 8/255, 0.5) → pixel units. */
+  parseEps(text) {
+    const m = /^\s*([0-9]*\.?[0-9]+)\s*(?:\/\s*([0-9]*\.?[0-9]+))?\s*$/.exec(text);
+    if (!m) throw new Error(`ε “${text}” is not a number (examples: 8, 8/255, 0.5).`);
+    const eps = Number(m[1]) / (m[2] ? Number(m[2]) : (this.isL2() ? 1 : 255));
+    if (!Number.isFinite(eps) || eps < 0) throw new Error('ε must be a number ≥ 0.');
+    return eps;
+  }
+
   /** The attack request, validated; throws with a sentence on bad input. */
   request() {
     const p = this.params();
     const a = p.attack;
-    const l2 = ['cw', 'deepfool', 'hsja'].includes(a) || (p.norm === 'l2' && ['fgsm', 'pgd', 'apgd'].includes(a));
-    let eps;
-    const m = /^\s*([0-9]*\.?[0-9]+)\s*(?:\/\s*([0-9]*\.?[0-9]+))?\s*$/.exec(p.eps);
-    if (!m) throw new Error(`ε “${p.eps}” is not a number (examples: 8, 8/255, 0.5).`);
-    eps = Number(m[1]) / (m[2] ? Number(m[2]) : (l2 ? 1 : 255));
-    if (!Number.isFinite(eps) || eps < 0) throw new Error('ε must be a number ≥ 0.');
+    const eps = this.parseEps(p.eps);
     const int = (s, name) => {
       if (!/^\d+$/.test(s)) throw new Error(`${name} must be a whole number.`);
       return Number(s);
@@ -76,6 +111,180 @@ export class EvasionLab {
       attack: a, eps, norm: p.norm, steps: int(p.steps, 'Steps'), queries: int(p.queries, 'The query budget'),
       target: p.target === '' ? null : Number(p.target), defense: p.defense, adaptive: p.adaptive === '1', seed: Number(p.seed),
     };
+  }
+
+  async startPool() {
+    await this.pool.start(this.poolSetup);
+  }
+
+  intIn(id, name, lo, hi) {
+    const s = this.$(id).value.trim();
+    if (!/^\d+$/.test(s) || Number(s) < lo || Number(s) > hi) throw new Error(`${name} must be a whole number from ${lo} to ${hi}.`);
+    return Number(s);
+  }
+
+  tasksFor(request, n) {
+    const tasks = [];
+    for (let start = 0; start < n; start += CHUNK) tasks.push({ op: 'evaluateRange', args: { start, count: Math.min(CHUNK, n - start), request } });
+    return tasks;
+  }
+
+  busy(on, which) {
+    const $ = this.$;
+    $('evl-run').disabled = on; $('mx-run').disabled = on;
+    $(`${which}-cancel`).hidden = !on;
+    $('evl-progress-row').hidden = !on;
+  }
+
+  progress(done, total, what) {
+    this.$('evl-progress').value = total ? done / total : 0;
+    this.$('evl-progress-text').textContent = `${what}: ${done} of ${total} batches`;
+  }
+
+  async evaluate() {
+    const $ = this.$;
+    let req, n, list;
+    try {
+      req = this.request();
+      n = this.intIn('evl-n', 'N', 1, this.sampleCount || 1000);
+      const items = $('evl-eps').value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      if (items.length === 0 || items.length > 12) throw new Error('Give 1 to 12 ε values, separated by commas.');
+      list = items.map((t) => ({ shown: Number(t.includes('/') ? Number(t.split('/')[0]) : t), eps: this.parseEps(t) }));
+    } catch (e) { this.showError(e.message); return; }
+    this.showError(null);
+    this.busy(true, 'evl');
+    const tasks = list.flatMap((e) => this.tasksFor({ ...req, eps: e.eps }, n));
+    try {
+      await this.startPool();
+      this.progress(0, tasks.length, 'evaluating');
+      const res = await this.pool.run(tasks, (d, t) => this.progress(d, t, 'evaluating'));
+      const per = Math.ceil(n / CHUNK);
+      const summaries = [];
+      for (let k = 0; k < list.length; k++) summaries.push(await this.core.call('summarize', { tallies: res.slice(k * per, (k + 1) * per) }));
+      const name = `${req.attack.toUpperCase()}${req.target !== null ? `→${this.classNames[req.target]}` : ''} · ${req.defense}${req.defense !== 'none' ? (req.adaptive ? ' (adaptive)' : ' (naive)') : ''}`;
+      this.curves.push({ name, unit: this.isL2() ? 'L2' : '/255', x: list.map((e) => e.shown), eps: list.map((e) => e.eps), summaries, n, seed: req.seed });
+      this.drawCurves();
+    } catch (e) {
+      this.showError(e.message === 'Cancelled.' ? 'Evaluation cancelled.' : e.message);
+    } finally {
+      this.busy(false, 'evl');
+    }
+  }
+
+  drawCurves() {
+    const $ = this.$;
+    const el = $('evl-chart');
+    this.chart?.destroy();
+    this.chart = null;
+    el.replaceChildren();
+    const tb = $('evl-table').querySelector('tbody');
+    tb.replaceChildren();
+    $('evl-table').hidden = this.curves.length === 0;
+    $('evl-csv').hidden = this.curves.length === 0;
+    if (this.curves.length === 0) return;
+    const xs = [...new Set(this.curves.flatMap((c) => c.x))].sort((a, b) => a - b);
+    const data = [xs, ...this.curves.map((c) => xs.map((x) => { const i = c.x.indexOf(x); return i < 0 ? null : 100 * c.summaries[i].robustAcc; }))];
+    const opts = {
+      width: Math.max(320, el.clientWidth || 480), height: 260,
+      scales: { x: { time: false }, y: { range: [0, 100] } },
+      axes: [{ label: 'ε (/255 for L∞; pixel units for L2)' }, { label: 'robust accuracy (%)' }],
+      series: [{ label: 'ε' }, ...this.curves.map((c, i) => ({ label: c.name, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { show: true } }))],
+    };
+    this.chart = new uPlot(opts, data, el);
+    const pct = (v) => `${(100 * v).toFixed(1)}%`;
+    const rows = [['curve', 'eps_shown', 'eps', 'images', 'seed', 'clean_acc', 'robust_acc', 'asr', 'linf_mean', 'l2_mean', 'queries_mean']];
+    for (const c of this.curves) {
+      c.summaries.forEach((s, i) => {
+        const tr = document.createElement('tr');
+        for (const v of [c.name, `${c.x[i]}${c.unit === '/255' ? '/255' : ''}`, pct(s.cleanAcc), pct(s.robustAcc), pct(s.asr), `${(255 * s.linfMean).toFixed(2)}/255`, s.l2Mean.toFixed(3), s.queriesMean.toFixed(1)]) {
+          const td = document.createElement('td'); td.textContent = v; tr.append(td);
+        }
+        tr.dataset.robust = String(s.robustAcc);
+        tb.append(tr);
+        rows.push([c.name, c.x[i], c.eps[i], s.images, c.seed, s.cleanAcc, s.robustAcc, s.asr, s.linfMean, s.l2Mean, s.queriesMean]);
+      });
+    }
+    const csv = rows.map((r) => r.map((v) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))).join(',')).join('\n');
+    URL.revokeObjectURL($('evl-csv').href);
+    $('evl-csv').href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  }
+
+  drawMatrixHead() {
+    const $ = this.$;
+    const head = $('mx-table').querySelector('thead');
+    const tr = document.createElement('tr');
+    for (const h of ['attack \\ defence', ...MATRIX_DEFENSES]) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
+    head.replaceChildren(tr);
+    const body = $('mx-table').querySelector('tbody');
+    body.replaceChildren();
+    for (const a of MATRIX_ATTACKS) {
+      const row = document.createElement('tr');
+      const th = document.createElement('td'); th.textContent = a.toUpperCase(); row.append(th);
+      for (const d of MATRIX_DEFENSES) {
+        const td = document.createElement('td');
+        td.id = `mx-${a}-${d.replace(/[^a-z0-9]/g, '_')}`;
+        td.textContent = '—';
+        td.className = 'pending';
+        row.append(td);
+      }
+      body.append(row);
+    }
+  }
+
+  async fillMatrix() {
+    let req, n;
+    try {
+      req = this.request();
+      n = this.intIn('mx-n', 'N', 1, this.sampleCount || 1000);
+    } catch (e) { this.showError(e.message); return; }
+    this.showError(null);
+    this.drawMatrixHead();
+    // cells: each attack against each defence, naive and (where it differs) adaptive
+    const jobs = [];
+    for (const a of MATRIX_ATTACKS) {
+      for (const d of MATRIX_DEFENSES) {
+        const modes = d === 'none' || a === 'square' ? [false] : [false, true];
+        for (const adaptive of modes) {
+          const r = { ...req, attack: a, defense: d, adaptive, eot: 4, target: null, steps: a === 'pgd' ? 10 : req.steps, queries: 300 };
+          if (a === 'square' || req.norm !== 'linf') r.norm = 'linf';
+          jobs.push({ a, d, adaptive, tasks: this.tasksFor(r, n) });
+        }
+      }
+    }
+    const tasks = jobs.flatMap((j, k) => j.tasks.map((t) => ({ ...t, job: k })));
+    const left = jobs.map((j) => j.tasks.length);
+    const tallies = jobs.map(() => []);
+    const results = jobs.map(() => null);
+    this.busy(true, 'mx');
+    try {
+      await this.startPool();
+      this.progress(0, tasks.length, 'matrix');
+      await this.pool.run(tasks, async (d, t, i, res) => {
+        this.progress(d, t, 'matrix');
+        const k = tasks[i].job;
+        tallies[k].push(res);
+        if (--left[k] === 0) {
+          results[k] = await this.core.call('summarize', { tallies: tallies[k] });
+          this.showCell(jobs, results, jobs[k].a, jobs[k].d);
+        }
+      });
+    } catch (e) {
+      this.showError(e.message === 'Cancelled.' ? 'Matrix cancelled.' : e.message);
+    } finally {
+      this.busy(false, 'mx');
+    }
+  }
+
+  showCell(jobs, results, a, d) {
+    const td = this.$(`mx-${a}-${d.replace(/[^a-z0-9]/g, '_')}`);
+    const pct = (s) => (s ? `${(100 * s.robustAcc).toFixed(0)}%` : '…');
+    const naive = jobs.findIndex((j) => j.a === a && j.d === d && !j.adaptive);
+    const adapt = jobs.findIndex((j) => j.a === a && j.d === d && j.adaptive);
+    td.textContent = adapt < 0 ? pct(results[naive]) : `${pct(results[naive])} / ${pct(results[adapt])}`;
+    td.title = adapt < 0 ? 'robust accuracy' : 'robust accuracy: naive attacker / adaptive attacker';
+    td.className = results[naive] && (adapt < 0 || results[adapt]) ? '' : 'pending';
+    if (results[naive]) td.dataset.naive = String(results[naive].robustAcc);
+    if (adapt >= 0 && results[adapt]) td.dataset.adaptive = String(results[adapt].robustAcc);
   }
 
   select(source) {

@@ -1,5 +1,5 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
@@ -54,6 +54,10 @@ const ops = {
     return { ...pred, rgba, label: samples.label(index), ms: performance.now() - t };
   },
   async freshSeed() { return freshSeed(); },
+  async evaluateRange({ start, count, request }) {
+    return attacker.evaluate(samples.nchw(start, count), samples.labels(start, count), request);
+  },
+  async summarize({ tallies }) { return summarize(tallies); },
   async attackSample({ index, request }) {
     const rgba = samples.rgba(index);
     const r = attacker.attack(rgbaToNchw(rgba), samples.label(index), request);

@@ -71,6 +71,17 @@ impl SampleSet {
     pub fn rgba(&self, i: usize) -> Result<Vec<u8>, JsError> {
         Ok(self.inner.batch(i, i + 1)?.to_rgba(0)?)
     }
+
+    /// Images `start..start+count` as flat NCHW values in [0, 1].
+    pub fn nchw(&self, start: usize, count: usize) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.batch(start, start.saturating_add(count))?.into_array().into_iter().collect())
+    }
+
+    /// Labels of images `start..start+count`.
+    pub fn labels(&self, start: usize, count: usize) -> Result<Vec<u32>, JsError> {
+        let end = start.saturating_add(count).min(self.inner.labels.len());
+        self.inner.labels.get(start..end).map(|l| l.iter().map(|&v| v as u32).collect()).ok_or_else(|| JsError::new(&format!("no images {start}..{end}")))
+    }
 }
 
 #[derive(Serialize)]
@@ -332,4 +343,59 @@ pub fn fresh_seed() -> f64 {
 pub fn rgba_to_nchw(rgba: &[u8]) -> Result<Vec<f32>, JsError> {
     let x = Batch::from_interleaved_u8(rgba, 1, cifar::SIDE, cifar::SIDE, 4)?;
     Ok(x.view().iter().copied().collect())
+}
+
+#[wasm_bindgen]
+impl Attacker {
+    /// Attack `n` images (flat NCHW) with true `labels` and return the exact tally (counts and
+    /// sums) for merging with other workers' tallies by [`summarize`].
+    pub fn evaluate(&self, nchw: &[f32], labels: &[u32], request: JsValue) -> Result<JsValue, JsError> {
+        use crate::attacks::evasion::run::{self, AttackKind, AttackSpec, Tally};
+        use crate::defenses::{preprocessor, Adaptivity, Defended};
+        use crate::model::estimated::Estimated;
+        use crate::model::Differentiable;
+        use crate::tensor::Norm;
+        let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
+        let n = labels.len();
+        let x = Batch::from_nchw(nchw, n, 3, cifar::SIDE, cifar::SIDE)?;
+        let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        let mut spec = AttackSpec::new(AttackKind::parse(&req.attack)?, req.eps);
+        spec.norm = Norm::parse(&req.norm)?;
+        spec.steps = req.steps;
+        spec.queries = req.queries;
+        spec.target = req.target;
+        let estimated;
+        let model: &dyn Differentiable = match &self.net {
+            Some(m) => m,
+            None => {
+                estimated = Estimated::new(Shared(self.tract.clone()), 50, 0.001, req.seed)?;
+                &estimated
+            }
+        };
+        let pre = preprocessor::parse(&req.defense)?;
+        let adaptivity = if req.adaptive { Adaptivity::Adaptive { eot: req.eot } } else { Adaptivity::Naive };
+        let defended = Defended::new(model, pre.as_ref(), adaptivity, req.seed ^ 0x5eed)?;
+        let target: &dyn Differentiable = if pre.name() == "none" { model } else { &defended };
+        let goal = run::goal_for(&spec, &labels, target.classes())?;
+        let adv = if spec.eps == 0.0 && !spec.attack.minimal_norm() {
+            // ε = 0: no perturbation; robust accuracy is clean accuracy.
+            crate::attacks::evasion::Adversarial { x: x.clone(), queries: vec![0; n] }
+        } else {
+            run::run(&spec, target, &x, &goal, &mut crate::rng::Rng::seeded(req.seed))?
+        };
+        let rep = run::report(target, &x, &labels, &goal, &adv)?;
+        to_js(&Tally::of(&x, &adv, &labels, &goal, &rep))
+    }
+}
+
+/// Merge tallies (an array of the objects [`Attacker::evaluate`] returns) and summarise them.
+#[wasm_bindgen]
+pub fn summarize(tallies: JsValue) -> Result<JsValue, JsError> {
+    use crate::attacks::evasion::run::Tally;
+    let ts: Vec<Tally> = serde_wasm_bindgen::from_value(tallies).map_err(|e| JsError::new(&format!("bad tallies: {e}")))?;
+    let mut all = Tally::default();
+    for t in &ts {
+        all.merge(t);
+    }
+    to_js(&all.summary())
 }

@@ -72,3 +72,37 @@ test('a black-box attack reports its queries; bad settings get a clear error', a
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('evaluate on N images draws robust accuracy vs ε; the matrix fills in', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=0&attack=fgsm&eps=8&evn=20&evl=0,8&mxn=4&seed=2`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#0:'));
+  assert.equal(await page.locator('#evl-n').inputValue(), '20');
+  await page.locator('#evl-run').click();
+  await page.waitForSelector('#evl-table:not([hidden]) tbody tr', { timeout: 120000 });
+  const rows = page.locator('#evl-table tbody tr');
+  assert.equal(await rows.count(), 2);
+  const r0 = Number(await rows.nth(0).getAttribute('data-robust'));
+  const r8 = Number(await rows.nth(1).getAttribute('data-robust'));
+  const clean0 = await rows.nth(0).locator('td').nth(2).textContent();
+  // at ε = 0 robust accuracy is the clean accuracy; FGSM at 8/255 lowers it
+  assert.equal(`${(100 * r0).toFixed(1)}%`, clean0);
+  assert.ok(r8 < r0, `robust ${r8} vs clean ${r0}`);
+  assert.equal(await page.locator('#evl-chart canvas').count() > 0, true);
+  assert.equal(await page.locator('#evl-csv').isVisible(), true);
+  await shot(page, 'evasion-curve');
+
+  await page.locator('#mx-run').click();
+  await page.waitForFunction(() => document.querySelectorAll('#mx-table td.pending').length === 0 && document.getElementById('mx-cancel').hidden, null, { timeout: 300000 });
+  const cells = await page.locator('#mx-table tbody td[data-naive]').count();
+  assert.equal(cells, 15);
+  // against bit-depth reduction, the adaptive (BPDA) PGD attacker does at least as well as the naive one
+  const sq = page.locator('#mx-pgd-squeeze_4');
+  const naive = Number(await sq.getAttribute('data-naive'));
+  const adaptive = Number(await sq.getAttribute('data-adaptive'));
+  assert.ok(adaptive <= naive, `squeeze:4 naive ${naive} adaptive ${adaptive}`);
+  await shot(page, 'evasion-matrix');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

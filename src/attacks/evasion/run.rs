@@ -251,3 +251,119 @@ pub fn goal_for(spec: &AttackSpec, labels: &[usize], classes: usize) -> Result<G
         None => Ok(Goal::Untargeted(labels.to_vec())),
     }
 }
+
+/// Counts and sums of a [`Report`], so reports of disjoint image sets (e.g. from several
+/// workers) merge exactly; [`Tally::summary`] turns them into rates and means.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tally {
+    /// Images.
+    pub images: usize,
+    /// Correct on clean images.
+    pub clean_correct: usize,
+    /// Correct on adversarial images.
+    pub robust_correct: usize,
+    /// Images the attack could be scored on (correct when clean, not already the target).
+    pub eligible: usize,
+    /// Eligible images whose adversarial meets the goal.
+    pub success: usize,
+    /// Sums over successful adversarials.
+    pub sum_l0: f64,
+    /// Sum of L2.
+    pub sum_l2: f64,
+    /// Sum of L∞.
+    pub sum_linf: f64,
+    /// Model evaluations summed over all images.
+    pub sum_queries: f64,
+}
+
+/// Rates and means of a [`Tally`] (camelCase for the page).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Images.
+    pub images: usize,
+    /// Clean accuracy.
+    pub clean_acc: f64,
+    /// Robust accuracy.
+    pub robust_acc: f64,
+    /// Attack success rate among eligible images.
+    pub asr: f64,
+    /// Mean L0 over successes.
+    pub l0_mean: f64,
+    /// Mean L2 over successes.
+    pub l2_mean: f64,
+    /// Mean L∞ over successes.
+    pub linf_mean: f64,
+    /// Mean model evaluations per image.
+    pub queries_mean: f64,
+}
+
+impl Tally {
+    /// Tally a report (needs the per-image norms, so it takes the inputs again).
+    pub fn of(x: &Batch, adv: &Adversarial, labels: &[usize], goal: &Goal, rep: &Report) -> Tally {
+        let d = adv.x.view().to_owned() - x.view();
+        let mut t = Tally { images: rep.images, sum_queries: adv.queries.iter().map(|&q| q as f64).sum(), ..Default::default() };
+        for i in 0..rep.images {
+            let y = labels[i];
+            t.clean_correct += (rep.pred_clean[i] == y) as usize;
+            t.robust_correct += (rep.pred_adv[i] == y) as usize;
+            let skip = matches!(goal, Goal::Targeted(tg) if tg[i] == y);
+            if rep.pred_clean[i] == y && !skip {
+                t.eligible += 1;
+                if goal.met(i, rep.pred_adv[i]) {
+                    t.success += 1;
+                    let nm = norms(d.view(), i);
+                    t.sum_l0 += nm.l0 as f64;
+                    t.sum_l2 += nm.l2 as f64;
+                    t.sum_linf += nm.linf as f64;
+                }
+            }
+        }
+        t
+    }
+
+    /// Add another tally of a disjoint image set.
+    pub fn merge(&mut self, o: &Tally) {
+        self.images += o.images;
+        self.clean_correct += o.clean_correct;
+        self.robust_correct += o.robust_correct;
+        self.eligible += o.eligible;
+        self.success += o.success;
+        self.sum_l0 += o.sum_l0;
+        self.sum_l2 += o.sum_l2;
+        self.sum_linf += o.sum_linf;
+        self.sum_queries += o.sum_queries;
+    }
+
+    /// Rates and means.
+    pub fn summary(&self) -> Summary {
+        let r = |a: f64, b: usize| if b == 0 { 0.0 } else { a / b as f64 };
+        Summary {
+            images: self.images,
+            clean_acc: r(self.clean_correct as f64, self.images),
+            robust_acc: r(self.robust_correct as f64, self.images),
+            asr: r(self.success as f64, self.eligible),
+            l0_mean: r(self.sum_l0, self.success),
+            l2_mean: r(self.sum_l2, self.success),
+            linf_mean: r(self.sum_linf, self.success),
+            queries_mean: r(self.sum_queries, self.images),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_merge_exactly() {
+        let a = Tally { images: 3, clean_correct: 3, robust_correct: 1, eligible: 3, success: 2, sum_l2: 1.0, sum_queries: 30.0, ..Default::default() };
+        let b = Tally { images: 1, clean_correct: 0, robust_correct: 0, eligible: 0, success: 0, sum_queries: 10.0, ..Default::default() };
+        let mut m = a.clone();
+        m.merge(&b);
+        let s = m.summary();
+        assert_eq!((s.images, s.clean_acc, s.robust_acc), (4, 0.75, 0.25));
+        assert!((s.asr - 2.0 / 3.0).abs() < 1e-12 && s.l2_mean == 0.5 && s.queries_mean == 10.0);
+        assert_eq!(Tally::default().summary().asr, 0.0);
+    }
+}
