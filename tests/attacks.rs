@@ -104,3 +104,39 @@ fn bit_depth_reduction_falls_to_bpda() {
     let (_, ra) = attack(&spec, &adaptive, &x, &y, 0);
     assert!(ra.robust_acc + 0.1 < rn.robust_acc || ra.robust_acc <= 0.1, "naive {} vs adaptive {}", rn.robust_acc, ra.robust_acc);
 }
+
+/// The committed model with its first Relu node turned into Selu: tract runs it, `nn` cannot.
+fn selu_model() -> Vec<u8> {
+    let mut bytes = common::MODEL.to_vec();
+    let pat = [0x22u8, 4, b'R', b'e', b'l', b'u'];
+    let pos = bytes.windows(6).position(|w| w == pat).expect("the model has a Relu node");
+    bytes[pos + 2..pos + 6].copy_from_slice(b"Selu");
+    bytes
+}
+
+#[test]
+fn unsupported_ops_fall_back_to_estimated_gradients() {
+    use mlsec::model::estimated::Estimated;
+    use mlsec::model::onnx::OnnxClassifier;
+    use mlsec::model::GradientKind;
+    let (net, x, y) = setup(4);
+    // on the committed model, NES over tract points the same way as the exact gradient
+    let est = Estimated::new(OnnxClassifier::from_bytes(common::MODEL).unwrap(), 100, 0.001, 0).unwrap();
+    let seed = |l: &ndarray::Array2<f32>| mlsec::loss::cross_entropy(l, &y).1;
+    let (_, ge) = est.logits_and_vjp(&x, &seed).unwrap();
+    let (_, gx) = net.logits_and_vjp(&x, &seed).unwrap();
+    let dot: f32 = ge.iter().zip(gx.iter()).map(|(a, b)| a * b).sum();
+    let cos = dot / (ge.iter().map(|v| v * v).sum::<f32>().sqrt() * gx.iter().map(|v| v * v).sum::<f32>().sqrt());
+    assert!(cos > 0.1, "cosine(estimated, exact) = {cos}");
+    assert!(est.queries() >= 4 * 201);
+    // a model nn cannot mirror is still attacked, through estimated gradients
+    let bytes = selu_model();
+    assert!(Network::from_onnx(&bytes).is_err());
+    let est = Estimated::new(OnnxClassifier::from_bytes(&bytes).unwrap(), 50, 0.001, 0).unwrap();
+    assert_eq!(est.gradient_kind(), GradientKind::Estimated);
+    let spec = AttackSpec { steps: Some(5), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
+    let before: f32 = mlsec::loss::cross_entropy(&est.logits(&x).unwrap(), &y).0.iter().sum();
+    let (adv, _) = attack(&spec, &est, &x, &y, 0);
+    let after: f32 = mlsec::loss::cross_entropy(&est.logits(&adv.x).unwrap(), &y).0.iter().sum();
+    assert!(after > before, "loss {before} -> {after}");
+}

@@ -1,6 +1,7 @@
 // Times the committed model's forward pass at batch 1 and 32 under tract-wasm and under
 // onnxruntime-web, in the same page, same inputs. Result in window.benchResult.
-import init, { Model } from './pkg/mlsec.js';
+import init, { Model, Attacker } from './pkg/mlsec.js';
+import { WorkerPool } from './pool.js';
 
 const MODEL = 'models/cifar10_resnet9.onnx';
 const params = new URLSearchParams(location.search);
@@ -78,6 +79,46 @@ async function main() {
     res[`runs_batch${batch}`] = { tract: t.samples.length, ort: o.samples.length };
   }
   res.max_abs_logit_diff_tract_vs_ort = maxDiff;
+
+  // The gradient engine (nn) against tract, and one PGD step (forward + input gradient)
+  // against one nn forward, batch 32, same warm-up discipline.
+  const attacker = new Attacker(bytes);
+  {
+    const x = inputs(32);
+    const labels = new Uint32Array(32).map((_, i) => i % 10);
+    const t = { fn: async () => tract.logits(x, 32) };
+    const n = { fn: async () => attacker.nnLogits(x, 32) };
+    const g = { fn: async () => attacker.inputGradient(x, labels) };
+    await timeBoth([t, n, g], 32);
+    res.nn_wasm_forward_ms_per_image_batch32 = n.ms;
+    res.tract_wasm_forward_ms_per_image_batch32_same_run = t.ms;
+    res.ratio_nn_over_tract_forward = n.ms / t.ms;
+    res.pgd_step_wasm_ms_per_image_batch32 = g.ms;
+    res.ratio_pgd_step_over_nn_forward = g.ms / n.ms;
+    const a = tract.logits(x, 32);
+    const b = attacker.nnLogits(x, 32);
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    res.max_abs_logit_diff_nn_vs_tract = d;
+  }
+
+  // PGD-10 (ε = 8/255, step 2/255) on the first 100 sample images with the worker pool, as the
+  // lab's "evaluate on N images" runs it.
+  {
+    const workers = Math.min(navigator.hardwareConcurrency || 2, 4);
+    const pool = new WorkerPool(workers);
+    await pool.start((c) => c.call('loadDefault', { modelUrl: MODEL, samplesUrl: 'data/cifar10-test.bin' }));
+    const request = { attack: 'pgd', eps: 8 / 255, norm: 'linf', steps: 10, seed: 0, defense: 'none', adaptive: false };
+    const tasks = [];
+    for (let s = 0; s < 100; s += 10) tasks.push({ op: 'evaluateRange', args: { start: s, count: 10, request } });
+    await pool.run(tasks.slice(0, workers)); // warm-up: every worker tiers up
+    const t0 = performance.now();
+    const tallies = await pool.run(tasks);
+    res.pgd10_100_images_seconds = (performance.now() - t0) / 1000;
+    res.pgd10_workers = workers;
+    res.pgd10_summary = await pool.clients[0].call('summarize', { tallies });
+    pool.cancel();
+  }
   window.benchResult = res;
   out.textContent = JSON.stringify(res, null, 2);
 }

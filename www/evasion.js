@@ -41,6 +41,7 @@ export class EvasionLab {
     $('mx-cancel').addEventListener('click', () => this.pool.cancel());
     $('evl-clear').addEventListener('click', () => { this.curves = []; this.drawCurves(); });
     $('mx-form').addEventListener('submit', (e) => { e.preventDefault(); this.fillMatrix(); });
+    $('rs-form').addEventListener('submit', (e) => { e.preventDefault(); this.certify(); });
     this.syncControls();
     this.drawMatrixHead();
   }
@@ -287,9 +288,40 @@ export class EvasionLab {
     if (adapt >= 0 && results[adapt]) td.dataset.adaptive = String(results[adapt].robustAcc);
   }
 
+  async certify() {
+    const $ = this.$;
+    if (!this.source) { this.showError('Choose an image first.'); return; }
+    const sigma = Number($('rs-sigma').value);
+    const alpha = Number($('rs-alpha').value);
+    let n, seed;
+    try {
+      n = this.intIn('rs-n', 'Samples', 10, 100000);
+      seed = this.request().seed;
+      if (!(sigma > 0 && sigma <= 1)) throw new Error('σ must be in (0, 1].');
+      if (!(alpha > 0 && alpha < 0.5)) throw new Error('α must be in (0, 0.5).');
+    } catch (e) { this.showError(e.message); return; }
+    this.showError(null);
+    $('rs-run').disabled = true;
+    try {
+      const args = this.source.kind === 'sample' ? { index: this.source.index } : { rgba: this.source.rgba };
+      const c = await this.core.call('certify', { ...args, sigma, n0: 100, n, alpha, seed });
+      const out = $('rs-out');
+      out.hidden = false;
+      out.dataset.radius = String(c.radius);
+      out.textContent = c.class === null || c.class === undefined
+        ? `Abstains: the lower bound on the top class's probability is ${c.pLower.toFixed(3)} ≤ 1/2 (σ = ${c.sigma}, ${c.n} samples, seed ${c.seed}).`
+        : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.pLower.toFixed(3)}; σ = ${c.sigma}, ${c.n} samples, seed ${c.seed}).`;
+    } catch (e) {
+      this.showError(e.message);
+    } finally {
+      $('rs-run').disabled = false;
+    }
+  }
+
   select(source) {
     this.source = source;
     this.$('ev-out').hidden = true;
+    this.$('rs-out').hidden = true;
   }
 
   async run() {
@@ -358,6 +390,9 @@ export class EvasionLab {
       ['L2', r.l2.toFixed(4)],
       ['L0', `${r.l0} of 3072 values`],
       ['Model queries', String(r.queries)],
+      ['Feature squeezing', r.squeezing
+        ? `score ${r.squeezing.scores[0].toFixed(3)} → ${r.squeezing.scores[1].toFixed(3)} (threshold ${r.squeezing.threshold.toFixed(3)}, ${r.squeezing.calibration}): adversarial ${r.squeezing.flagged[1] ? 'flagged' : 'not flagged'}${r.squeezing.flagged[0] ? '; the original is flagged too (a false positive)' : ''}`
+        : 'n/a'],
       ['Time', `${r.ms.toFixed(0)} ms`],
       ['Seed', String(r.seed)],
     ];

@@ -231,6 +231,7 @@ pub struct Attacker {
     net: Option<crate::nn::Network>,
     tract: std::rc::Rc<OnnxClassifier>,
     note: Option<String>,
+    squeezing: Option<crate::defenses::detector::squeezing::FeatureSqueezing>,
 }
 
 struct Shared(std::rc::Rc<OnnxClassifier>);
@@ -254,7 +255,27 @@ impl Attacker {
             Ok(n) => (Some(n), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        Ok(Attacker { net, tract, note })
+        Ok(Attacker { net, tract, note, squeezing: None })
+    }
+
+    /// Logits from the differentiable engine (`nn`), flat `[n, classes]` (benchmarks and
+    /// cross-checks against tract); an error when the model has an operation `nn` lacks.
+    #[wasm_bindgen(js_name = nnLogits)]
+    pub fn nn_logits(&self, nchw: &[f32], n: usize) -> Result<Vec<f32>, JsError> {
+        let net = self.net.as_ref().ok_or_else(|| JsError::new(self.note.as_deref().unwrap_or("no differentiable engine")))?;
+        let x = Batch::from_nchw(nchw, n, 3, cifar::SIDE, cifar::SIDE)?;
+        Ok(net.logits(&x)?.into_iter().collect())
+    }
+
+    /// Gradient of the cross-entropy with respect to the input (one PGD step's work), flat NCHW.
+    #[wasm_bindgen(js_name = inputGradient)]
+    pub fn input_gradient(&self, nchw: &[f32], labels: &[u32]) -> Result<Vec<f32>, JsError> {
+        use crate::model::Differentiable;
+        let net = self.net.as_ref().ok_or_else(|| JsError::new(self.note.as_deref().unwrap_or("no differentiable engine")))?;
+        let x = Batch::from_nchw(nchw, labels.len(), 3, cifar::SIDE, cifar::SIDE)?;
+        let y: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        let (_, g) = net.logits_and_vjp(&x, &|l: &ndarray::Array2<f32>| crate::loss::cross_entropy(l, &y).1)?;
+        Ok(g.into_iter().collect())
     }
 
     /// "exact" or "estimated".
@@ -398,4 +419,83 @@ pub fn summarize(tallies: JsValue) -> Result<JsValue, JsError> {
         all.merge(t);
     }
     to_js(&all.summary())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SmoothingResult {
+    class: Option<usize>,
+    name: Option<String>,
+    radius: f64,
+    p_lower: f64,
+    confidence: f64,
+    sigma: f32,
+    n0: usize,
+    n: usize,
+    counts: Vec<usize>,
+    seed: u64,
+}
+
+#[wasm_bindgen]
+impl Attacker {
+    /// Randomized smoothing of one image (flat NCHW): CERTIFY with `n0` selection and `n`
+    /// estimation samples at noise `sigma`, confidence 1 − `alpha`; tract is the base model.
+    pub fn certify(&self, nchw: &[f32], sigma: f32, n0: usize, n: usize, alpha: f64, seed: f64) -> Result<JsValue, JsError> {
+        use crate::defenses::smoothing::{Smoothed, SmoothingParams};
+        if !(seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
+            return Err(JsError::new("the seed must be a whole number below 2^53"));
+        }
+        let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
+        let base = Shared(self.tract.clone());
+        let sm = Smoothed::new(&base, SmoothingParams { sigma, n0, n, alpha, batch: 50 })?;
+        let c = sm.certify(&x, &mut crate::rng::Rng::seeded(seed as u64))?.remove(0);
+        to_js(&SmoothingResult {
+            name: c.class.map(|k| class_label(k, self.tract.classes())),
+            class: c.class,
+            radius: c.radius,
+            p_lower: c.p_lower,
+            confidence: 1.0 - alpha,
+            sigma,
+            n0,
+            n,
+            counts: c.counts,
+            seed: seed as u64,
+        })
+    }
+
+    /// Calibrate a feature-squeezing detector on `count` clean images (flat NCHW) so that a
+    /// fraction `fpr` of them is flagged; returns the threshold and keeps the detector.
+    #[wasm_bindgen(js_name = calibrateSqueezing)]
+    pub fn calibrate_squeezing(&mut self, nchw: &[f32], count: usize, fpr: f64) -> Result<f32, JsError> {
+        use crate::defenses::detector::squeezing::FeatureSqueezing;
+        let x = Batch::from_nchw(nchw, count, 3, cifar::SIDE, cifar::SIDE)?;
+        let mut d = FeatureSqueezing::cifar()?;
+        let base = Shared(self.tract.clone());
+        let t = d.calibrate(&base, &x, fpr)?;
+        self.squeezing = Some(d);
+        Ok(t)
+    }
+
+    /// Feature-squeezing scores of `count` images (flat NCHW) under the calibrated detector,
+    /// with the threshold and which images it flags.
+    #[wasm_bindgen(js_name = squeezingReport)]
+    pub fn squeezing_report(&self, nchw: &[f32], count: usize) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Rep {
+            threshold: f32,
+            scores: Vec<f32>,
+            flagged: Vec<bool>,
+        }
+        let d = self.squeezing.as_ref().ok_or_else(|| JsError::new("the detector is not calibrated yet"))?;
+        let x = Batch::from_nchw(nchw, count, 3, cifar::SIDE, cifar::SIDE)?;
+        let scores = d.scores(&Shared(self.tract.clone()), &x)?;
+        let flagged = scores.iter().map(|&s| s > d.threshold).collect();
+        to_js(&Rep { threshold: d.threshold, scores, flagged })
+    }
+
+    /// The calibrated detector's threshold, if any.
+    #[wasm_bindgen(js_name = squeezingThreshold)]
+    pub fn squeezing_threshold(&self) -> Option<f32> {
+        self.squeezing.as_ref().map(|d| d.threshold)
+    }
 }

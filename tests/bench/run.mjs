@@ -30,6 +30,21 @@ try {
       target_ratio: 1.0,
       max_abs_logit_diff_tract_vs_onnxruntime: web.max_abs_logit_diff_tract_vs_ort,
     },
+    gradient_engine: {
+      method: 'same warm-up and alternating rounds as above, batch 32, one thread',
+      nn_over_tract_forward: { wasm: web.ratio_nn_over_tract_forward, native: native.nn_forward_over_tract, target: 1.5 },
+      pgd_step_over_nn_forward: { wasm: web.ratio_pgd_step_over_nn_forward, native: native.pgd_step_over_nn_forward, target: 3.0 },
+      ms_per_image: {
+        nn_forward_wasm: web.nn_wasm_forward_ms_per_image_batch32, tract_forward_wasm: web.tract_wasm_forward_ms_per_image_batch32_same_run,
+        pgd_step_wasm: web.pgd_step_wasm_ms_per_image_batch32,
+        nn_forward_native: native.nn_forward_ms_per_image_batch32, pgd_step_native: native.pgd_step_ms_per_image_batch32,
+      },
+      max_abs_logit_diff_nn_vs_tract: web.max_abs_logit_diff_nn_vs_tract,
+    },
+    pgd10_browser: {
+      images: 100, eps: '8/255', step: '2/255', workers: web.pgd10_workers,
+      seconds: web.pgd10_100_images_seconds, robust_acc: web.pgd10_summary.robustAcc, clean_acc: web.pgd10_summary.cleanAcc,
+    },
     wasm_bytes: fs.statSync('www/pkg/mlsec_bg.wasm').size,
   };
   fs.writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');

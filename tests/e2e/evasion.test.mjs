@@ -106,3 +106,28 @@ test('evaluate on N images draws robust accuracy vs ε; the matrix fills in', as
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('the detector reports on each attack, and randomized smoothing certifies or abstains', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=1&attack=pgd&eps=8&steps=10&seed=4`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#1:'));
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  assert.match(await page.locator('[data-fact="Feature squeezing"]').textContent(), /^score [0-9.]+ → [0-9.]+ \(threshold [0-9.]+, 100 clean sample images .*\): adversarial (flagged|not flagged)/);
+  await page.locator('#rs-sigma').fill('0.12');
+  await page.locator('#rs-n').fill('200');
+  await page.locator('#rs-run').click();
+  await page.waitForSelector('#rs-out:not([hidden])', { timeout: 60000 });
+  const text = await page.locator('#rs-out').textContent();
+  assert.match(text, /^(Smoothed prediction: \w+, certified L2 radius [0-9.]+ with 99\.9% confidence|Abstains: )/);
+  const radius = Number(await page.locator('#rs-out').getAttribute('data-radius'));
+  assert.ok(radius >= 0 && radius < 1, `radius ${radius}`);
+  await page.locator('#rs-sigma').fill('2');
+  await page.locator('#rs-run').click();
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').textContent(), /σ must be in/);
+  await shot(page, 'evasion-smoothing');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
