@@ -97,7 +97,9 @@ write_manifest() {
     sed 's/.*/"&"/' "$list" | paste -sd, -
     printf ']}\n'
   } > www/asset-manifest.json
-  printf '{"version":"%s"}\n' "$version" > www/build.json
+  local models
+  models=$(cd www/models && ls *.onnx | sed 's/.*/"&"/' | paste -sd, -)
+  printf '{"version":"%s","models":[%s]}\n' "$version" "$models" > www/build.json
   rm -f "$list"
 }
 

@@ -2,7 +2,13 @@ import { CoreClient } from './client.js';
 import { EvasionLab } from './evasion.js';
 
 const PAGE = 40;
-const MODEL_URL = 'models/cifar10_resnet9.onnx';
+// The committed models; `robust` is listed when the build shipped it.
+const MODELS = {
+  standard: { url: 'models/cifar10_resnet9.onnx', label: 'Standard (cifar10_resnet9.onnx)' },
+  robust: { url: 'models/cifar10_resnet9_robust.onnx', label: 'Adversarially trained (cifar10_resnet9_robust.onnx)' },
+};
+let modelKey = 'standard';
+const modelUrl = () => MODELS[modelKey].url;
 const SAMPLES_URL = 'data/cifar10-test.bin';
 const $ = (id) => document.getElementById(id);
 const core = new CoreClient();
@@ -24,6 +30,7 @@ function readHash() {
 function writeHash() {
   const p = new URLSearchParams();
   p.set('lab', lab);
+  if (modelKey !== 'standard') p.set('model', modelKey);
   if (selected !== null && selected !== undefined) p.set('img', String(selected));
   if (lab === 'evasion' && evasion) for (const [k, v] of Object.entries(evasion.params())) p.set(k, v);
   history.replaceState(null, '', `#${p}`);
@@ -160,7 +167,7 @@ function showModel(info) {
 }
 
 async function loadDefault() {
-  const res = await core.call('loadDefault', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL });
+  const res = await core.call('loadDefault', { modelUrl: modelUrl(), samplesUrl: SAMPLES_URL });
   classNames = res.classNames;
   total = res.samples;
   showModel(res.model);
@@ -169,14 +176,27 @@ async function loadDefault() {
 
 async function main() {
   $('build').textContent = '';
+  let shipped = [MODELS.standard.url.split('/').pop()];
   try {
     const info = await (await fetch('build.json', { cache: 'no-store' })).json();
+    if (Array.isArray(info.models)) shipped = info.models;
     $('build').textContent = `Build ${info.version}.`;
     if ('serviceWorker' in navigator) navigator.serviceWorker.register(`sw.js?v=${info.version}`).catch(() => {});
   } catch { /* development without build.json: no offline cache */ }
 
   const state = readHash();
   setLab(state.lab);
+  // which committed models this build ships
+  const choice = $('model-choice');
+  for (const [key, m] of Object.entries(MODELS)) {
+    if (key !== 'standard' && !shipped.includes(m.url.split('/').pop())) continue;
+    const o = document.createElement('option');
+    o.value = key; o.textContent = m.label;
+    choice.append(o);
+  }
+  const wanted = state.params.get('model');
+  if (wanted && [...choice.options].some((o) => o.value === wanted)) modelKey = wanted;
+  choice.value = modelKey;
   try {
     await loadDefault();
   } catch (e) {
@@ -188,7 +208,7 @@ async function main() {
     core, $, classNames, onChange: writeHash, showError,
     // each pool worker loads the same model as the page
     poolSetup: async (client) => {
-      await client.call('loadDefault', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL });
+      await client.call('loadDefault', { modelUrl: modelUrl(), samplesUrl: SAMPLES_URL });
       if (customModel) await client.call('loadModel', { bytes: customModel.bytes.slice(0), name: customModel.name });
     },
   });
@@ -204,6 +224,19 @@ async function main() {
   $('next').addEventListener('click', () => showPage(page + 1));
   $('upload').addEventListener('change', (e) => classifyFile(e.target.files[0]));
   $('model-upload').addEventListener('change', (e) => { loadModelFile(e.target.files[0]); e.target.value = ''; });
+  $('model-choice').addEventListener('change', async () => {
+    modelKey = $('model-choice').value;
+    customModel = null;
+    $('model-reset').hidden = true;
+    evasion?.modelChanged();
+    status('Loading the model…');
+    try {
+      await loadDefault();
+      writeHash();
+      if (selected !== null) await selectSample(selected);
+    } catch (e) { showError(e.message); }
+    status('Ready.');
+  });
   $('model-reset').addEventListener('click', async () => {
     customModel = null;
     evasion?.modelChanged();

@@ -309,8 +309,8 @@ export class EvasionLab {
       out.hidden = false;
       out.dataset.radius = String(c.radius);
       out.textContent = c.class === null || c.class === undefined
-        ? `Abstains: the lower bound on the top class's probability is ${c.pLower.toFixed(3)} ≤ 1/2 (σ = ${c.sigma}, ${c.n} samples, seed ${c.seed}).`
-        : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.pLower.toFixed(3)}; σ = ${c.sigma}, ${c.n} samples, seed ${c.seed}).`;
+        ? `Abstains: the lower bound on the top class's probability is ${c.pLower.toFixed(3)} ≤ 1/2 (σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`
+        : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.pLower.toFixed(3)}; σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`;
     } catch (e) {
       this.showError(e.message);
     } finally {
