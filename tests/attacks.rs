@@ -4,7 +4,6 @@
 mod common;
 
 use mlsec::attacks::evasion::run::{self, AttackKind, AttackSpec};
-use mlsec::attacks::evasion::Goal;
 use mlsec::data::cifar::{self, Split};
 use mlsec::defenses::{preprocessor, Adaptivity, Defended};
 use mlsec::model::{Classifier, Differentiable};

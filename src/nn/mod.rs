@@ -439,7 +439,7 @@ fn reshape_target(input: &[usize], shape: &[i64]) -> Result<Vec<usize>> {
     }
     if let Some(i) = infer {
         let known: usize = out.iter().product();
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(Error::Shape(format!("cannot reshape {input:?} to {shape:?}")));
         }
         out[i] = total / known;

@@ -191,7 +191,7 @@ pub(super) fn build(bytes: &[u8]) -> Result<Network> {
                     return Err(Error::Model(format!("{name}: only 2-D convolutions are supported")));
                 }
                 let group = int(n, "group", 1).max(1) as usize;
-                if wshape[0] % group != 0 {
+                if !wshape[0].is_multiple_of(group) {
                     return Err(Error::Model(format!("{name}: {} output channels do not split into {group} groups", wshape[0])));
                 }
                 (Op::Conv { w, b, win: window(n, Some((wshape[2], wshape[3])))?, group }, vec![value(input(0)?)?])

@@ -200,8 +200,8 @@ pub fn conv_backward(
         }
     }
     if let Some(db) = db {
-        for co in 0..cout {
-            db[co] += dy.slice(s![.., co, .., ..]).sum();
+        for (co, d) in db.iter_mut().enumerate().take(cout) {
+            *d += dy.slice(s![.., co, .., ..]).sum();
         }
     }
     dx

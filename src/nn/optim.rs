@@ -26,7 +26,8 @@ pub struct Sgd {
 impl Sgd {
     /// Checked constructor.
     pub fn new(lr: f32, momentum: f32, weight_decay: f32) -> Result<Self> {
-        if !(lr > 0.0 && lr.is_finite()) || !(0.0..1.0).contains(&momentum) || !(weight_decay >= 0.0) {
+        let ok = lr > 0.0 && lr.is_finite() && (0.0..1.0).contains(&momentum) && weight_decay >= 0.0 && weight_decay.is_finite();
+        if !ok {
             return Err(Error::InvalidArgument(format!("SGD needs lr > 0, momentum in [0, 1), weight decay ≥ 0 (got {lr}, {momentum}, {weight_decay})")));
         }
         Ok(Sgd { lr, momentum, weight_decay, velocity: Vec::new() })

@@ -48,7 +48,7 @@ impl DeepFool {
         let x0 = x.view().to_owned();
         let start = argmax_rows(&model.logits(x)?);
         let mut r_tot = Array4::<f32>::zeros(x0.raw_dim());
-        let mut active: Vec<usize> = (0..n).filter(|&i| goal.met(i, start[i]) == false).collect();
+        let mut active: Vec<usize> = (0..n).filter(|&i| !goal.met(i, start[i])).collect();
         let mut queries = vec![1u64; n];
         let over = 1.0 + self.0.overshoot;
         for _ in 0..self.0.steps {

@@ -54,7 +54,7 @@ impl Simba {
             .collect();
         let mut pos = vec![0usize; n];
         loop {
-            let active: Vec<usize> = (0..n).filter(|&i| !done[i] && pos[i] < d && queries[i] + 1 <= p.max_queries as u64).collect();
+            let active: Vec<usize> = (0..n).filter(|&i| !done[i] && pos[i] < d && queries[i] < p.max_queries as u64).collect();
             if active.is_empty() {
                 break;
             }
