@@ -139,3 +139,15 @@ fn unsupported_ops_fall_back_to_estimated_gradients() {
     let after: f32 = mlsec::loss::cross_entropy(&est.logits(&adv.x).unwrap(), &y).0.iter().sum();
     assert!(after > before, "loss {before} -> {after}");
 }
+
+#[test]
+fn the_adversarially_trained_model_resists_pgd() {
+    let robust = Network::from_onnx(include_bytes!("../models/cifar10_resnet9_robust.onnx")).unwrap();
+    let (standard, x, y) = setup(100);
+    let spec = AttackSpec { steps: Some(10), step: Some(2.0 / 255.0), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
+    let (_, r) = attack(&spec, &robust, &x, &y, 0);
+    let (_, s) = attack(&spec, &standard, &x, &y, 0);
+    assert!(r.clean_acc >= 0.6, "robust model clean accuracy {}", r.clean_acc);
+    assert!(r.robust_acc >= 0.25, "robust model PGD-10 accuracy {}", r.robust_acc);
+    assert!(r.robust_acc > s.robust_acc + 0.1, "robust {} vs standard {}", r.robust_acc, s.robust_acc);
+}

@@ -131,3 +131,24 @@ test('the detector reports on each attack, and randomized smoothing certifies or
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('the adversarially trained model can be chosen, and the URL remembers it', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=2&attack=fgsm&eps=8&seed=0`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#2:'));
+  assert.equal(await page.locator('#model-choice option').count(), 2);
+  await page.locator('#model-choice').selectOption('robust');
+  await page.waitForFunction(() => document.getElementById('model-info').textContent.startsWith('cifar10_resnet9_robust.onnx'));
+  assert.match(page.url(), /model=robust/);
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  assert.match(await page.locator('[data-fact="Gradients"]').textContent(), /^exact/);
+  // a reload keeps the robust model
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('model-info').textContent.startsWith('cifar10_resnet9_robust.onnx'));
+  assert.equal(await page.locator('#model-choice').inputValue(), 'robust');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
