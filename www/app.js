@@ -206,6 +206,7 @@ async function main() {
   }
   evasion = new EvasionLab({
     core, $, classNames, onChange: writeHash, showError,
+    robustShipped: shipped.includes(MODELS.robust.url.split('/').pop()),
     // each pool worker loads the same model as the page
     poolSetup: async (client) => {
       await client.call('loadDefault', { modelUrl: modelUrl(), samplesUrl: SAMPLES_URL });

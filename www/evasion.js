@@ -10,11 +10,14 @@ const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '10', queries: 
 const CHUNK = 10;
 const MATRIX_ATTACKS = ['fgsm', 'pgd', 'square'];
 const MATRIX_DEFENSES = ['none', 'jpeg:75', 'squeeze:4', 'median:2', 'noise:0.05'];
+// The last column: no preprocessing, the adversarially trained model instead (when shipped).
+const ROBUST = { key: 'robust', label: 'adv. trained model', url: 'models/cifar10_resnet9_robust.onnx' };
 const COLORS = ['#3159d6', '#d6452f', '#2e8b57', '#a05cd6', '#d69a2f', '#2fa5d6', '#6b7385'];
 
 export class EvasionLab {
-  constructor({ core, $, classNames, onChange, showError, poolSetup }) {
+  constructor({ core, $, classNames, onChange, showError, poolSetup, robustShipped }) {
     this.core = core;
+    this.columns = robustShipped ? [...MATRIX_DEFENSES, ROBUST.key] : [...MATRIX_DEFENSES];
     this.poolSetup = poolSetup;
     this.pool = new WorkerPool(navigator.hardwareConcurrency || 2);
     this.curves = [];
@@ -214,14 +217,14 @@ export class EvasionLab {
     const $ = this.$;
     const head = $('mx-table').querySelector('thead');
     const tr = document.createElement('tr');
-    for (const h of ['attack \\ defence', ...MATRIX_DEFENSES]) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
+    for (const h of ['attack \\ defence', ...this.columns.map((c) => (c === ROBUST.key ? ROBUST.label : c))]) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
     head.replaceChildren(tr);
     const body = $('mx-table').querySelector('tbody');
     body.replaceChildren();
     for (const a of MATRIX_ATTACKS) {
       const row = document.createElement('tr');
       const th = document.createElement('td'); th.textContent = a.toUpperCase(); row.append(th);
-      for (const d of MATRIX_DEFENSES) {
+      for (const d of this.columns) {
         const td = document.createElement('td');
         td.id = `mx-${a}-${d.replace(/[^a-z0-9]/g, '_')}`;
         td.textContent = '—';
@@ -243,12 +246,15 @@ export class EvasionLab {
     // cells: each attack against each defence, naive and (where it differs) adaptive
     const jobs = [];
     for (const a of MATRIX_ATTACKS) {
-      for (const d of MATRIX_DEFENSES) {
-        const modes = d === 'none' || a === 'square' ? [false] : [false, true];
+      for (const d of this.columns) {
+        const robust = d === ROBUST.key;
+        const modes = d === 'none' || robust || a === 'square' ? [false] : [false, true];
         for (const adaptive of modes) {
-          const r = { ...req, attack: a, defense: d, adaptive, eot: 4, target: null, steps: a === 'pgd' ? 10 : req.steps, queries: 300 };
+          const r = { ...req, attack: a, defense: robust ? 'none' : d, adaptive, eot: 4, target: null, steps: a === 'pgd' ? 10 : req.steps, queries: 300 };
           if (a === 'square' || req.norm !== 'linf') r.norm = 'linf';
-          jobs.push({ a, d, adaptive, tasks: this.tasksFor(r, n) });
+          const tasks = this.tasksFor(r, n);
+          if (robust) for (const t of tasks) t.args.modelUrl = ROBUST.url;
+          jobs.push({ a, d, adaptive, tasks });
         }
       }
     }

@@ -32,6 +32,14 @@ function squeezing(orig, adv) {
   return { ...attacker.squeezingReport(both, 2), calibration: `${CALIB_COUNT} clean sample images (#${CALIB_START}–#${CALIB_START + CALIB_COUNT - 1}) at 5% false positives` };
 }
 
+// Other committed models a task may name (the matrix's adversarially trained column), loaded once.
+const extra = new Map();
+async function attackerFor(url) {
+  if (!url) return attacker;
+  if (!extra.has(url)) extra.set(url, new Attacker(await fetchBytes(url)));
+  return extra.get(url);
+}
+
 function describe(m, name, bytes) {
   return { name, bytes, classes: m.classes(), ops: m.ops(), gradient: attacker ? attacker.gradientKind() : null };
 }
@@ -69,8 +77,8 @@ const ops = {
     return { ...pred, rgba, label: samples.label(index), ms: performance.now() - t };
   },
   async freshSeed() { return freshSeed(); },
-  async evaluateRange({ start, count, request }) {
-    return attacker.evaluate(samples.nchw(start, count), samples.labels(start, count), request);
+  async evaluateRange({ start, count, request, modelUrl }) {
+    return (await attackerFor(modelUrl)).evaluate(samples.nchw(start, count), samples.labels(start, count), request);
   },
   async summarize({ tallies }) { return summarize(tallies); },
   async attackSample({ index, request }) {

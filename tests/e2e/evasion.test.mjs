@@ -96,7 +96,11 @@ test('evaluate on N images draws robust accuracy vs ε; the matrix fills in', as
   await page.locator('#mx-run').click();
   await page.waitForFunction(() => document.querySelectorAll('#mx-table td.pending').length === 0 && document.getElementById('mx-cancel').hidden, null, { timeout: 300000 });
   const cells = await page.locator('#mx-table tbody td[data-naive]').count();
-  assert.equal(cells, 15);
+  assert.equal(cells, 18);
+  // the adversarially trained model keeps more images than the undefended standard model under PGD
+  const rob = Number(await page.locator("#mx-pgd-robust").getAttribute("data-naive"));
+  const none = Number(await page.locator("#mx-pgd-none").getAttribute("data-naive"));
+  assert.ok(rob >= none, `robust column ${rob} vs none ${none}`);
   // against bit-depth reduction, the adaptive (BPDA) PGD attacker does at least as well as the naive one
   const sq = page.locator('#mx-pgd-squeeze_4');
   const naive = Number(await sq.getAttribute('data-naive'));
