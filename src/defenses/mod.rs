@@ -92,3 +92,19 @@ impl Differentiable for Defended<'_> {
         self.model.gradient_kind()
     }
 }
+
+/// Run `f` on `model` behind the preprocessing defence `spec` (`none`, `jpeg:75`, …; see
+/// [`preprocessor::parse`]), attacked naively or adaptively (`Some(eot)`); with `none`, `f`
+/// gets the model itself. Randomized defences draw from a generator derived from `seed`.
+pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<usize>, seed: u64, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
+    let pre = preprocessor::parse(spec)?;
+    if pre.name() == "none" {
+        return f(model);
+    }
+    let adaptivity = match adaptive {
+        Some(eot) => Adaptivity::Adaptive { eot },
+        None => Adaptivity::Naive,
+    };
+    let defended = Defended::new(model, pre.as_ref(), adaptivity, seed ^ 0x5eed)?;
+    f(&defended)
+}

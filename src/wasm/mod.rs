@@ -177,6 +177,22 @@ struct AttackRequest {
     seed: u64,
 }
 
+impl AttackRequest {
+    fn spec(&self) -> crate::Result<crate::attacks::evasion::run::AttackSpec> {
+        use crate::attacks::evasion::run::{AttackKind, AttackSpec};
+        let mut spec = AttackSpec::new(AttackKind::parse(&self.attack)?, self.eps);
+        spec.norm = crate::tensor::Norm::parse(&self.norm)?;
+        spec.steps = self.steps;
+        spec.queries = self.queries;
+        spec.target = self.target;
+        Ok(spec)
+    }
+
+    fn adaptive(&self) -> Option<usize> {
+        self.adaptive.then_some(self.eot)
+    }
+}
+
 fn default_norm() -> String {
     "linf".into()
 }
@@ -286,59 +302,52 @@ impl Attacker {
 
     /// Attack one image (flat NCHW in [0, 1], 3×32×32) whose true class is `label`.
     pub fn attack(&self, nchw: &[f32], label: usize, request: JsValue) -> Result<JsValue, JsError> {
-        use crate::attacks::evasion::run::{self, AttackKind, AttackSpec};
-        use crate::defenses::{preprocessor, Adaptivity, Defended};
-        use crate::model::estimated::Estimated;
-        use crate::model::Differentiable;
-        use crate::tensor::{norms, Norm};
         let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
-        let kind = AttackKind::parse(&req.attack)?;
-        let mut spec = AttackSpec::new(kind, req.eps);
-        spec.norm = Norm::parse(&req.norm)?;
-        spec.steps = req.steps;
-        spec.queries = req.queries;
-        spec.target = req.target;
+        let spec = req.spec()?;
         let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
-        let estimated;
-        let model: &dyn Differentiable = match &self.net {
-            Some(n) => n,
-            None => {
-                estimated = Estimated::new(Shared(self.tract.clone()), 50, 0.001, req.seed)?;
-                &estimated
-            }
-        };
-        let pre = preprocessor::parse(&req.defense)?;
-        let adaptivity = if req.adaptive { Adaptivity::Adaptive { eot: req.eot } } else { Adaptivity::Naive };
-        let defended = Defended::new(model, pre.as_ref(), adaptivity, req.seed ^ 0x5eed)?;
-        let target: &dyn Differentiable = if pre.name() == "none" { model } else { &defended };
-        let goal = run::goal_for(&spec, &[label], target.classes())?;
-        let mut rng = crate::rng::Rng::seeded(req.seed);
-        let adv = run::run(&spec, target, &x, &goal, &mut rng)?;
-        let side = |b: &Batch| -> Result<Side, JsError> {
+        let result = self.with_model(req.seed, |model| {
+            crate::defenses::with_defence(model, &req.defense, req.adaptive(), req.seed, |target| self.attack_one(target, &x, label, &spec, &req))
+        })?;
+        to_js(&result)
+    }
+
+    /// The exact engine when it mirrors the graph, else NES over tract.
+    fn with_model<T>(&self, seed: u64, f: impl FnOnce(&dyn crate::model::Differentiable) -> crate::Result<T>) -> crate::Result<T> {
+        match &self.net {
+            Some(n) => f(n),
+            None => f(&crate::model::estimated::Estimated::new(Shared(self.tract.clone()), 50, 0.001, seed)?),
+        }
+    }
+
+    fn attack_one(&self, target: &dyn crate::model::Differentiable, x: &Batch, label: usize, spec: &crate::attacks::evasion::run::AttackSpec, req: &AttackRequest) -> crate::Result<AttackResult> {
+        use crate::attacks::evasion::run;
+        use crate::tensor::norms;
+        let goal = run::goal_for(spec, &[label], target.classes())?;
+        let adv = run::run(spec, target, x, &goal, &mut crate::rng::Rng::seeded(req.seed))?;
+        let side = |b: &Batch| -> crate::Result<Side> {
             let p = softmax(&target.logits(b)?);
             let row: Vec<f32> = p.row(0).to_vec();
             let top: Vec<Ranked> = top_k(&row, 3).into_iter().map(|(class, probability)| Ranked { class, name: class_label(class, target.classes()), probability }).collect();
             Ok(Side { predicted: top.first().map(|t| t.class).unwrap_or(0), probabilities: row, top })
         };
-        let clean = side(&x)?;
+        let clean = side(x)?;
         let adversarial = side(&adv.x)?;
         let delta = adv.x.view().to_owned() - x.view();
         let nm = norms(delta.view(), 0);
         let scale = if nm.linf > 0.0 { 0.5 / nm.linf } else { 1.0 };
         let vis = Batch::new(delta.mapv(|d| (0.5 + scale * d).clamp(0.0, 1.0)))?;
-        let success = goal.met(0, adversarial.predicted);
-        to_js(&AttackResult {
-            attack: kind,
-            norm: kind.norm(spec.norm),
+        Ok(AttackResult {
+            attack: spec.attack,
+            norm: spec.attack.norm(spec.norm),
             eps: spec.eps,
-            defense: pre.name(),
+            defense: crate::defenses::preprocessor::parse(&req.defense)?.name(),
             adaptive: req.adaptive,
             seed: req.seed,
             gradient: target.gradient_kind(),
             gradient_note: self.note.clone(),
             label,
             targeted: spec.target,
-            success,
+            success: goal.met(0, adversarial.predicted),
             clean,
             adversarial,
             linf: nm.linf,
@@ -371,41 +380,26 @@ impl Attacker {
     /// Attack `n` images (flat NCHW) with true `labels` and return the exact tally (counts and
     /// sums) for merging with other workers' tallies by [`summarize`].
     pub fn evaluate(&self, nchw: &[f32], labels: &[u32], request: JsValue) -> Result<JsValue, JsError> {
-        use crate::attacks::evasion::run::{self, AttackKind, AttackSpec, Tally};
-        use crate::defenses::{preprocessor, Adaptivity, Defended};
-        use crate::model::estimated::Estimated;
-        use crate::model::Differentiable;
-        use crate::tensor::Norm;
+        use crate::attacks::evasion::run::{self, Tally};
         let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
         let n = labels.len();
         let x = Batch::from_nchw(nchw, n, 3, cifar::SIDE, cifar::SIDE)?;
         let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-        let mut spec = AttackSpec::new(AttackKind::parse(&req.attack)?, req.eps);
-        spec.norm = Norm::parse(&req.norm)?;
-        spec.steps = req.steps;
-        spec.queries = req.queries;
-        spec.target = req.target;
-        let estimated;
-        let model: &dyn Differentiable = match &self.net {
-            Some(m) => m,
-            None => {
-                estimated = Estimated::new(Shared(self.tract.clone()), 50, 0.001, req.seed)?;
-                &estimated
-            }
-        };
-        let pre = preprocessor::parse(&req.defense)?;
-        let adaptivity = if req.adaptive { Adaptivity::Adaptive { eot: req.eot } } else { Adaptivity::Naive };
-        let defended = Defended::new(model, pre.as_ref(), adaptivity, req.seed ^ 0x5eed)?;
-        let target: &dyn Differentiable = if pre.name() == "none" { model } else { &defended };
-        let goal = run::goal_for(&spec, &labels, target.classes())?;
-        let adv = if spec.eps == 0.0 && !spec.attack.minimal_norm() {
-            // ε = 0: no perturbation; robust accuracy is clean accuracy.
-            crate::attacks::evasion::Adversarial { x: x.clone(), queries: vec![0; n] }
-        } else {
-            run::run(&spec, target, &x, &goal, &mut crate::rng::Rng::seeded(req.seed))?
-        };
-        let rep = run::report(target, &x, &labels, &goal, &adv)?;
-        to_js(&Tally::of(&x, &adv, &labels, &goal, &rep))
+        let spec = req.spec()?;
+        let tally = self.with_model(req.seed, |model| {
+            crate::defenses::with_defence(model, &req.defense, req.adaptive(), req.seed, |target| {
+                let goal = run::goal_for(&spec, &labels, target.classes())?;
+                let adv = if spec.eps == 0.0 && !spec.attack.minimal_norm() {
+                    // ε = 0: no perturbation; robust accuracy is clean accuracy.
+                    crate::attacks::evasion::Adversarial { x: x.clone(), queries: vec![0; n] }
+                } else {
+                    run::run(&spec, target, &x, &goal, &mut crate::rng::Rng::seeded(req.seed))?
+                };
+                let rep = run::report(target, &x, &labels, &goal, &adv)?;
+                Ok(Tally::of(&x, &adv, &labels, &goal, &rep))
+            })
+        })?;
+        to_js(&tally)
     }
 }
 

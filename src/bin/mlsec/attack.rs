@@ -73,7 +73,7 @@ pub fn attack(a: Args) -> Result<()> {
     }
     let adaptivity = if a.adaptive { Adaptivity::Adaptive { eot: a.eot } } else { Adaptivity::Naive };
     let defended = Defended::new(model.as_ref(), pre.as_ref(), adaptivity, a.seed ^ 0x5eed)?;
-    let target: &dyn Differentiable = if a.defense == "none" { model.as_ref() } else { &defended };
+    let target: &dyn Differentiable = if pre.name() == "none" { model.as_ref() } else { &defended };
 
     let samples = cifar::load(&cifar::data_dir(a.data.as_deref()), Split::Test, Some(a.n))?;
     let labels: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
