@@ -106,7 +106,8 @@ def main():
     log = []
     if os.path.exists(ckpt) and not a.bench:
         st = torch.load(ckpt, weights_only=False)
-        if st["args"]["arch"] != a.arch or st["args"]["epochs"] != a.epochs or st["args"]["seed"] != a.seed:
+        same = ("arch", "epochs", "seed", "smooth", "lr", "batch", "wd", "warmup")
+        if any(st["args"].get(k) != getattr(a, k) for k in same):
             raise SystemExit(f"{ckpt} was made with other settings {st['args']}; use another --out")
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
