@@ -3,7 +3,7 @@
 //! along the sign of the loss gradient (L∞), or along the normalised gradient (L2). Targeted:
 //! one step down the cross-entropy of the target.
 
-use super::{ce_ascent, check_pos, l2_rows, sign, Adversarial, Goal};
+use super::{ce_ascent, check_pos, Adversarial, Goal};
 use crate::error::Result;
 use crate::model::Differentiable;
 use crate::tensor::{project, Batch, Norm};
@@ -33,16 +33,8 @@ impl Fgsm {
         let x0 = x.view().to_owned();
         let (_, g) = ce_ascent(model, &x0, goal)?;
         let mut adv = x0.clone();
-        match self.0.norm {
-            Norm::Linf => adv.zip_mut_with(&g, |a, &gv| *a += self.0.eps * sign(gv)),
-            Norm::L2 => {
-                let lens = l2_rows(&g);
-                for (i, mut im) in adv.outer_iter_mut().enumerate() {
-                    let s = if lens[i] > 0.0 { self.0.eps / lens[i] } else { 0.0 };
-                    im.zip_mut_with(&g.index_axis(ndarray::Axis(0), i), |a, &gv| *a += s * gv);
-                }
-            }
-        }
+        // one PGD step of size ε (sign step for L∞, normalised step for L2)
+        super::pgd::step(&mut adv, &g, self.0.eps, self.0.norm);
         project(&mut adv, x0.view(), self.0.eps, self.0.norm);
         Ok(Adversarial { x: Batch::new(adv)?, queries: vec![1; x.len()] })
     }
