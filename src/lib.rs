@@ -8,6 +8,7 @@
 //! - [`data`]: CIFAR-10 from the ImageFolder zip, the site's packed sample file, uploads.
 //! - [`model`]: the [`Classifier`](model::Classifier) trait; [`model::onnx`] runs ONNX with tract.
 //! - [`metrics`]: accuracy overall and per class.
+//! - [`scan`]: the model-file scanner (pickle, torch, NumPy, Keras, ONNX, safetensors).
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface; converts types, nothing else.
 
 pub mod data;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod model;
 pub mod nn;
 pub mod rng;
+pub mod scan;
 pub mod tensor;
 
 #[cfg(target_arch = "wasm32")]

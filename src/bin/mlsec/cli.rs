@@ -50,6 +50,20 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Scan model files for code that loading them would run (exit 1 on findings at or above --fail-on).
+    Scan {
+        /// Files or directories (walked recursively).
+        paths: Vec<PathBuf>,
+        /// text, json or sarif (SARIF 2.1.0).
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Lowest severity that fails the run: critical, high, medium or low.
+        #[arg(long, default_value = "medium")]
+        fail_on: String,
+        /// Include pickle disassemblies in JSON output.
+        #[arg(long)]
+        disassemble: bool,
+    },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
         #[arg(long)]
@@ -293,7 +307,11 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Cmd::Scan { paths, format, fail_on, disassemble } = cli.cmd {
+        return crate::scan::run(crate::scan::Args { paths, format, fail_on, disassemble });
+    }
     let r = match cli.cmd {
+        Cmd::Scan { .. } => unreachable!("handled above"),
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
