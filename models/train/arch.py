@@ -80,7 +80,15 @@ class ResNet20(nn.Module):
         return self.net(x)
 
 
-ARCHS = {"resnet9": ResNet9, "resnet20": ResNet20}
+class ResNet9W(ResNet9):
+    """ResNet-9 with compute moved to the high-resolution stages, w=(24,48,80,108): the same
+    ~0.49 M parameter budget, 46 M MACs instead of 28 M."""
+
+    def __init__(self, classes=10):
+        super().__init__(widths=(24, 48, 80, 108), classes=classes)
+
+
+ARCHS = {"resnet9": ResNet9, "resnet9w": ResNet9W, "resnet20": ResNet20}
 
 
 def count_macs(model, shape=(1, 3, 32, 32)):
@@ -104,7 +112,7 @@ def count_macs(model, shape=(1, 3, 32, 32)):
     was = model.training
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(shape))
+        model(torch.zeros(shape, device=next(model.parameters()).device))
     model.train(was)
     for h in hooks:
         h.remove()

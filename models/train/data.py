@@ -42,16 +42,16 @@ def load_split(zip_path, split):
 
 def load(data=None, cache_dir=None):
     """Decode train and test once, cache as .npz; return dict of arrays."""
-    zip_path = os.path.join(data_dir(data), "cifar10-jpeg.zip")
-    if not os.path.exists(zip_path):
-        raise SystemExit(f"CIFAR-10 not found at {zip_path}: set --data DIR or MLSEC_DATA "
-                         "to the folder holding cifar10-jpeg.zip")
     cache_dir = cache_dir or os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache")
-    os.makedirs(cache_dir, exist_ok=True)
     cache = os.path.join(cache_dir, "cifar10.npz")
     if os.path.exists(cache):
         d = np.load(cache)
         return {k: d[k] for k in d.files}
+    zip_path = os.path.join(data_dir(data), "cifar10-jpeg.zip")
+    if not os.path.exists(zip_path):
+        raise SystemExit(f"CIFAR-10 not found at {zip_path}: set --data DIR or MLSEC_DATA "
+                         "to the folder holding cifar10-jpeg.zip")
+    os.makedirs(cache_dir, exist_ok=True)
     xtr, ytr = load_split(zip_path, "train")
     xte, yte = load_split(zip_path, "test")
     np.savez(cache, xtr=xtr, ytr=ytr, xte=xte, yte=yte)

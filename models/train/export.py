@@ -22,7 +22,7 @@ def main():
     p.add_argument("--ckpt", required=True)
     p.add_argument("--out", required=True)
     a = p.parse_args()
-    st = torch.load(a.ckpt, weights_only=False)
+    st = torch.load(a.ckpt, weights_only=False, map_location="cpu")
     model = arch.ARCHS[st["args"]["arch"]]()
     model.load_state_dict(st["model"])
     model.eval()

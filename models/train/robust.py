@@ -1,5 +1,5 @@
 """Adversarial fine-tuning with FGSM and a random start ("Fast is better than free",
-Wong, Rice & Kolter, ICLR 2020), resumable, on the CPU.
+Wong, Rice & Kolter, ICLR 2020), resumable, on the CPU or a CUDA GPU (`--device cuda`).
 
     python models/train/robust.py --init models/train/runs/resnet9/checkpoint.pt \
         --epochs 10 --seed 0 --out models/train/runs/resnet9-robust
@@ -25,11 +25,11 @@ import torch.nn.functional as F
 
 import arch
 import data
-from train import augment
+from train import augment, cpu_state
 
 
 def pgd(model, x, y, eps, alpha, steps, gen):
-    delta = (torch.rand(x.shape, generator=gen) * 2 - 1) * eps
+    delta = (torch.rand(x.shape, generator=gen, device=x.device) * 2 - 1) * eps
     delta = (x + delta).clamp(0, 1) - x
     for _ in range(steps):
         delta.requires_grad_(True)
@@ -50,6 +50,7 @@ def main():
     p.add_argument("--eps", type=float, default=8.0, help="in /255 units")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--data", default=None)
     p.add_argument("--out", required=True)
     a = p.parse_args()
@@ -57,9 +58,10 @@ def main():
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
 
-    init = torch.load(a.init, weights_only=False)
+    dev = torch.device(a.device)
+    init = torch.load(a.init, weights_only=False, map_location="cpu")
     name = init["args"]["arch"]
-    model = arch.ARCHS[name]().to(memory_format=torch.channels_last)
+    model = arch.ARCHS[name]().to(dev, memory_format=torch.channels_last)
     model.load_state_dict(init["model"])
     eps = a.eps / 255.0
     alpha = 1.25 * eps
@@ -70,8 +72,8 @@ def main():
     hold = torch.randperm(len(ytr), generator=torch.Generator().manual_seed(12345))[:500]
     mask = torch.ones(len(ytr), dtype=torch.bool)
     mask[hold] = False
-    xho, yho = xtr[hold].float() / 255.0, ytr[hold]
-    xtr, ytr = xtr[mask], ytr[mask]
+    xho, yho = (xtr[hold].float() / 255.0).to(dev), ytr[hold].to(dev)
+    xtr, ytr = xtr[mask].to(dev), ytr[mask].to(dev)
     n = len(ytr)
     steps_per_epoch = n // a.batch
     total = steps_per_epoch * a.epochs
@@ -88,7 +90,7 @@ def main():
     ckpt = os.path.join(a.out, "checkpoint.pt")
     start, log, best = 0, [], -1.0
     if os.path.exists(ckpt):
-        st = torch.load(ckpt, weights_only=False)
+        st = torch.load(ckpt, weights_only=False, map_location="cpu")
         same = ("init", "epochs", "seed", "eps", "lr", "batch")
         if any(st["args"][k] != args[k] for k in same):
             raise SystemExit(f"{ckpt} was made with other settings {st['args']}; use another --out")
@@ -100,7 +102,9 @@ def main():
 
     for epoch in range(start, a.epochs):
         gen = torch.Generator().manual_seed(a.seed * 1000 + epoch)
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen).to(dev)
+        if dev.type != "cpu":  # the GPU draws from its own seeded generator
+            gen = torch.Generator(device=dev).manual_seed(a.seed * 1000 + epoch)
         model.train()
         t0 = time.time()
         tot, correct, seen = 0.0, 0, 0
@@ -110,7 +114,7 @@ def main():
             idx = perm[i * a.batch:(i + 1) * a.batch]
             x = augment(xtr[idx].float() / 255.0, gen).contiguous(memory_format=torch.channels_last)
             y = ytr[idx]
-            delta = ((torch.rand(x.shape, generator=gen) * 2 - 1) * eps).requires_grad_(True)
+            delta = ((torch.rand(x.shape, generator=gen, device=dev) * 2 - 1) * eps).requires_grad_(True)
             loss = F.cross_entropy(model((x + delta).clamp(0, 1)), y)
             g, = torch.autograd.grad(loss, delta)
             delta = (delta.detach() + alpha * g.sign()).clamp(-eps, eps)
@@ -126,7 +130,7 @@ def main():
         model.eval()
         with torch.no_grad():
             clean = (model(xho).argmax(1) == yho).float().mean().item()
-        adv = pgd(model, xho, yho, eps, 2 / 255, 10, torch.Generator().manual_seed(99))
+        adv = pgd(model, xho, yho, eps, 2 / 255, 10, torch.Generator(device=dev).manual_seed(99))
         with torch.no_grad():
             rob = (model(adv).argmax(1) == yho).float().mean().item()
         entry = {"epoch": epoch + 1, "loss": tot / seen, "train_fgsm_acc": correct / seen,
@@ -135,9 +139,9 @@ def main():
         print(json.dumps(entry), flush=True)
         if rob > best:
             best = rob
-            torch.save({"model": model.state_dict(), "epoch": epoch + 1, "args": args, "log": log},
+            torch.save({"model": cpu_state(model.state_dict()), "epoch": epoch + 1, "args": args, "log": log},
                        os.path.join(a.out, "best.pt"))
-        st = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1,
+        st = {"model": cpu_state(model.state_dict()), "opt": cpu_state(opt.state_dict()), "epoch": epoch + 1,
               "log": log, "args": args, "best_pgd": best}
         torch.save(st, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)

@@ -1,4 +1,4 @@
-"""Train a compact CIFAR-10 classifier on the CPU, resumably.
+"""Train a compact CIFAR-10 classifier, resumably, on the CPU or a CUDA GPU (`--device cuda`).
 
     python models/train/train.py --arch resnet9 --epochs 30 --seed 0 --out models/train/runs/resnet9
     (kill it at any time; the same command continues from the last epoch checkpoint)
@@ -6,7 +6,9 @@
 Recipe: SGD with Nesterov momentum, one-cycle learning rate (linear warm-up then linear decay,
 stepped per batch), weight decay, label smoothing, random crop (reflect pad 4), horizontal flip
 and Cutout(8). Everything is seeded; the data order of epoch e depends only on (seed, e), so a
-resumed run sees the same batches as an uninterrupted one.
+resumed run sees the same batches as an uninterrupted one. On a GPU the augmentation draws from
+a CUDA generator (same seeds), so a GPU run is reproducible on the same GPU but is not
+bit-identical to a CPU run. Checkpoints hold CPU tensors and load on either.
 """
 import argparse
 import json
@@ -24,35 +26,45 @@ import data
 
 def augment(xb, gen):
     """xb: float [B,3,32,32] in [0,1]. Random crop (reflect pad 4), flip, Cutout 8x8."""
-    b = xb.shape[0]
+    b, dev = xb.shape[0], xb.device
     padded = F.pad(xb, (4, 4, 4, 4), mode="reflect")
-    dx = torch.randint(0, 9, (b,), generator=gen)
-    dy = torch.randint(0, 9, (b,), generator=gen)
+    dx = torch.randint(0, 9, (b,), generator=gen, device=dev)
+    dy = torch.randint(0, 9, (b,), generator=gen, device=dev)
     # gather crops with an index grid (no Python loop over images)
-    ar = torch.arange(32)
+    ar = torch.arange(32, device=dev)
     rows = (dy[:, None] + ar[None, :])  # [B,32]
     cols = (dx[:, None] + ar[None, :])
-    out = padded[torch.arange(b)[:, None, None, None], torch.arange(3)[None, :, None, None],
+    out = padded[torch.arange(b, device=dev)[:, None, None, None],
+                 torch.arange(3, device=dev)[None, :, None, None],
                  rows[:, None, :, None], cols[:, None, None, :]]
-    flip = torch.rand(b, generator=gen) < 0.5
+    flip = torch.rand(b, generator=gen, device=dev) < 0.5
     out = torch.where(flip[:, None, None, None], out.flip(3), out)
-    cy = torch.randint(0, 32, (b,), generator=gen)
-    cx = torch.randint(0, 32, (b,), generator=gen)
+    cy = torch.randint(0, 32, (b,), generator=gen, device=dev)
+    cx = torch.randint(0, 32, (b,), generator=gen, device=dev)
     yy = ar[None, :, None]
     xx = ar[None, None, :]
     mask = ((yy - cy[:, None, None]).abs() < 4) & ((xx - cx[:, None, None]).abs() < 4)
     return out * (~mask)[:, None, :, :]
 
 
-def evaluate(model, x, y, bs=1000):
+def evaluate(model, x, y, bs=1000, device="cpu"):
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(x), bs):
-            xb = torch.from_numpy(x[i:i + bs]).permute(0, 3, 1, 2).float() / 255.0
-            correct += (model(xb).argmax(1).numpy() == y[i:i + bs]).sum()
+            xb = torch.from_numpy(x[i:i + bs]).to(device).permute(0, 3, 1, 2).float() / 255.0
+            correct += (model(xb).argmax(1).cpu().numpy() == y[i:i + bs]).sum()
     model.train()
     return correct / len(x)
+
+
+def cpu_state(sd):
+    """A state dict with every tensor on the CPU (so a GPU checkpoint loads anywhere)."""
+    if isinstance(sd, dict):
+        return {k: cpu_state(v) for k, v in sd.items()}
+    if isinstance(sd, list):
+        return [cpu_state(v) for v in sd]
+    return sd.cpu() if torch.is_tensor(sd) else sd
 
 
 def main():
@@ -66,6 +78,7 @@ def main():
     p.add_argument("--warmup", type=float, default=0.2, help="fraction of steps spent warming up")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--data", default=None)
     p.add_argument("--out", default=None)
     p.add_argument("--bench", type=int, default=0, help="time N batches and exit")
@@ -77,13 +90,15 @@ def main():
     out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", a.arch)
     os.makedirs(out, exist_ok=True)
 
-    model = arch.ARCHS[a.arch]().to(memory_format=torch.channels_last)  # ~25% faster convs on CPU
+    dev = torch.device(a.device)
+    torch.backends.cudnn.benchmark = dev.type == "cuda"
+    model = arch.ARCHS[a.arch]().to(dev, memory_format=torch.channels_last)  # ~25% faster convs on CPU
     nparams = sum(p.numel() for p in model.parameters())
     print(f"{a.arch}: {nparams} parameters, {arch.count_macs(model)} MACs, {a.threads} threads", flush=True)
 
     d = data.load(a.data)
-    xtr = torch.from_numpy(d["xtr"]).permute(0, 3, 1, 2).contiguous()  # uint8 NCHW
-    ytr = torch.from_numpy(d["ytr"])
+    xtr = torch.from_numpy(d["xtr"]).permute(0, 3, 1, 2).contiguous().to(dev)  # uint8 NCHW
+    ytr = torch.from_numpy(d["ytr"]).to(dev)
     n = len(ytr)
     steps_per_epoch = n // a.batch
     total = steps_per_epoch * a.epochs
@@ -105,7 +120,7 @@ def main():
     start_epoch = 0
     log = []
     if os.path.exists(ckpt) and not a.bench:
-        st = torch.load(ckpt, weights_only=False)
+        st = torch.load(ckpt, weights_only=False, map_location="cpu")
         same = ("arch", "epochs", "seed", "smooth", "lr", "batch", "wd", "warmup")
         if any(st["args"].get(k) != getattr(a, k) for k in same):
             raise SystemExit(f"{ckpt} was made with other settings {st['args']}; use another --out")
@@ -118,7 +133,9 @@ def main():
     model.train()
     for epoch in range(start_epoch, a.epochs):
         gen = torch.Generator().manual_seed(a.seed * 1000 + epoch)
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen).to(dev)
+        if dev.type != "cpu":  # augmentation draws on the GPU from its own seeded generator
+            gen = torch.Generator(device=dev).manual_seed(a.seed * 1000 + epoch)
         t0 = time.time()
         tot_loss, seen = 0.0, 0
         for i in range(steps_per_epoch):
@@ -141,10 +158,10 @@ def main():
         dt = time.time() - t0
         entry = {"epoch": epoch + 1, "loss": tot_loss / seen, "seconds": dt, "img_per_s": seen / dt}
         if (epoch + 1) % 5 == 0 or epoch + 1 == a.epochs:
-            entry["test_acc"] = float(evaluate(model, d["xte"], d["yte"]))
+            entry["test_acc"] = float(evaluate(model, d["xte"], d["yte"], device=dev))
         log.append(entry)
         print(json.dumps(entry), flush=True)
-        st = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1,
+        st = {"model": cpu_state(model.state_dict()), "opt": cpu_state(opt.state_dict()), "epoch": epoch + 1,
               "log": log, "args": vars(a)}
         torch.save(st, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
