@@ -76,6 +76,9 @@ build() {
   wasm-bindgen --target web --no-typescript --out-dir www/pkg target/wasm32-unknown-unknown/release/mlsec.wasm
   mkdir -p www/models www/data www/vendor/uplot
   cp models/*.onnx www/models/
+  # the scanner lab's "try it" samples: our own generated fixtures (crafted bytes, never loaded)
+  rm -rf www/scan-samples && mkdir -p www/scan-samples
+  cp -r tests/fixtures/scan/malicious tests/fixtures/scan/benign tests/fixtures/scan/manifest.json www/scan-samples/
   # the plotting library, vendored from npm (no CDN: the site works offline)
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/uplot/
   if [ ! -f www/data/cifar10-test.bin ] || [ "$MLSEC_DATA/cifar10-jpeg.zip" -nt www/data/cifar10-test.bin ]; then
@@ -131,6 +134,16 @@ test_all() {
   say "all test suites passed"
 }
 
+need_bench_venv() {
+  # the scanners we compare with (PyPI, pinned in bench/requirements.txt), in their own venv
+  if [ ! -x .venv-bench/bin/python ] || ! cmp -s bench/requirements.txt .venv-bench/requirements.txt; then
+    say "installing the comparison scanners into .venv-bench"
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -q -r bench/requirements.txt
+    cp bench/requirements.txt .venv-bench/requirements.txt
+  fi
+}
+
 bench() {
   build
   need_chromium
@@ -144,6 +157,11 @@ bench() {
   say "browser benchmark (headless Chromium: tract-wasm vs onnxruntime-web)"
   node tests/bench/run.mjs bench/native.tmp bench/results.json
   rm -f bench/native.tmp
+  say "scanner benchmark: mlsec scan vs modelscan, picklescan, fickling (bench/scan_bench.py)"
+  need_bench_venv
+  .venv-bench/bin/python bench/scan_bench.py target/release/mlsec > bench/scan.tmp
+  .venv-bench/bin/python -c 'import json,sys; r=json.load(open("bench/results.json")); r["scanner"]=json.load(open("bench/scan.tmp")); json.dump(r, open("bench/results.json","w"), indent=1)'
+  rm -f bench/scan.tmp
   cat bench/results.json
 }
 

@@ -72,3 +72,14 @@ fn pgd_through_the_attacker_surface_changes_the_prediction_within_eps() {
     assert_eq!(get("queries").as_f64(), Some(11.0));
     assert_eq!(get("gradient").as_string().as_deref(), Some("exact"));
 }
+
+#[wasm_bindgen_test]
+fn scanner_runs_in_wasm_and_flags_the_memo_build_trick() {
+    use mlsec::scan::{scan_bytes, Limits, Severity};
+    let hostile = include_bytes!("fixtures/scan/malicious/modelscan85_build_memo.pkl");
+    let r = scan_bytes("m.pkl", hostile, &Limits::default());
+    assert_eq!(r.worst(), Some(Severity::Critical));
+    assert!(r.findings.iter().any(|f| f.rule == "pickle.dynamic-import"));
+    let benign = include_bytes!("fixtures/scan/benign/state_dict.pt");
+    assert!(scan_bytes("s.pt", benign, &Limits::default()).findings.is_empty());
+}

@@ -1,5 +1,6 @@
 import { CoreClient } from './client.js';
 import { EvasionLab } from './evasion.js';
+import { ScannerLab } from './scanner.js';
 
 const PAGE = 40;
 // The committed models; `robust` is listed when the build shipped it.
@@ -19,7 +20,10 @@ let selected = null;
 let customModel = null; // {name, bytes} of an uploaded model, replayed after a worker restart
 let lab = 'classify';
 let evasion = null;
-const LABS = ['classify', 'evasion'];
+let scanner = null;
+const LABS = ['classify', 'evasion', 'scanner'];
+// Labs that work on the test images (the gallery column is shown for them only).
+const IMAGE_LABS = ['classify', 'evasion'];
 
 // --- URL state: #lab=classify&img=17, #lab=evasion&img=3&attack=pgd&eps=8&... -------------------
 function readHash() {
@@ -33,6 +37,7 @@ function writeHash() {
   if (modelKey !== 'standard') p.set('model', modelKey);
   if (selected !== null && selected !== undefined) p.set('img', String(selected));
   if (lab === 'evasion' && evasion) for (const [k, v] of Object.entries(evasion.params())) p.set(k, v);
+  if (lab === 'scanner' && scanner) for (const [k, v] of Object.entries(scanner.params())) p.set(k, v);
   history.replaceState(null, '', `#${p}`);
 }
 
@@ -56,6 +61,7 @@ function setLab(next) {
     else a.removeAttribute('aria-current');
   }
   for (const l of LABS) $(`lab-${l}`).hidden = l !== lab;
+  document.querySelector('.gallery-col').hidden = !IMAGE_LABS.includes(lab);
 }
 
 // --- gallery --------------------------------------------------------------------------------
@@ -186,6 +192,10 @@ async function main() {
 
   const state = readHash();
   setLab(state.lab);
+  // The scanner needs no model: it starts even if the classifier cannot load.
+  scanner = new ScannerLab({ $, onChange: writeHash, showError });
+  if (lab === 'scanner') scanner.applyParams(state.params).then(() => status('Ready.'));
+  else scanner.loadSamples();
   // which committed models this build ships
   const choice = $('model-choice');
   for (const [key, m] of Object.entries(MODELS)) {
@@ -261,9 +271,11 @@ async function main() {
     if (s.lab !== lab) {
       setLab(s.lab);
       if (lab === 'evasion') evasion.applyParams(s.params);
+      if (lab === 'scanner') scanner.applyParams(s.params);
       if (selected === null && lab === 'evasion') selectSample(0);
       else writeHash();
     }
+    else if (lab === 'scanner') scanner.applyParams(s.params);
     if (s.img !== null && s.img !== selected) { showPage(Math.floor(s.img / PAGE)); selectSample(s.img); }
   });
 }

@@ -1,5 +1,5 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
@@ -95,6 +95,18 @@ const ops = {
   async certify({ index, rgba, sigma, n0, n, alpha, seed }) {
     const px = index === undefined ? rgba : samples.rgba(index);
     return attacker.certify(rgbaToNchw(px), sigma, n0, n, alpha, seed);
+  },
+  // The model scanner: a File is read in slices (FileReaderSync), never whole; nothing is uploaded.
+  async scanFile({ file, name }) {
+    const t = performance.now();
+    const report = scanBlob(file, name || file.name, true);
+    return { ...report, ms: performance.now() - t };
+  },
+  async scanUrl({ url, name }) {
+    const bytes = await fetchBytes(url);
+    const t = performance.now();
+    const report = scanBytes(bytes, name, true);
+    return { ...report, ms: performance.now() - t };
   },
   async classifyUpload({ bytes }) {
     const rgba = decodeImage(new Uint8Array(bytes));

@@ -91,6 +91,8 @@ pub struct Finding {
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     Pickle,
+    /// A zlib- or gzip-compressed pickle (`joblib.dump(..., compress=N)`).
+    CompressedPickle,
     TorchZip,
     TorchLegacy,
     Npy,
@@ -107,6 +109,7 @@ impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Pickle => "pickle",
+            Format::CompressedPickle => "compressed-pickle",
             Format::TorchZip => "torch-zip",
             Format::TorchLegacy => "torch-legacy",
             Format::Npy => "npy",
@@ -187,7 +190,7 @@ pub const TORCH_EXTENSIONS: &[&str] = &["pt", "pth", "bin", "ckpt"];
 /// Every extension the scanner treats as a model file in a directory walk.
 pub const MODEL_EXTENSIONS: &[&str] = &[
     "pkl", "pickle", "joblib", "dill", "dat", "data", "pt", "pth", "bin", "ckpt", "npy", "npz", "keras", "h5",
-    "hdf5", "onnx", "safetensors",
+    "hdf5", "onnx", "safetensors", "gz", "z",
 ];
 
 fn extension(name: &str) -> String {
@@ -226,6 +229,11 @@ pub fn sniff(name: &str, head: &[u8]) -> Format {
         return Format::Safetensors;
     }
     let proto_pickle = head.len() >= 2 && head[0] == 0x80 && head[1] <= 5;
+    let zlib = head.len() >= 2 && head[0] & 0x0f == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    if (zlib || gzip) && (PICKLE_EXTENSIONS.contains(&ext.as_str()) || matches!(ext.as_str(), "gz" | "z" | "zlib")) {
+        return Format::CompressedPickle;
+    }
     if TORCH_EXTENSIONS.contains(&ext.as_str()) && (proto_pickle || pickle::looks_like(head)) {
         return Format::TorchLegacy;
     }
@@ -313,6 +321,16 @@ pub fn scan<R: Source>(name: &str, reader: &mut R, len: u64, limits: &Limits) ->
     } else {
         match format {
             Format::Pickle => pickle::scan_stream(&mut ctx, reader, 0, len, pickle::Follow::Trailing),
+            Format::CompressedPickle => {
+                let limit = limits.max_decompressed;
+                if head[0] == 0x1f {
+                    let d = flate2::read::GzDecoder::new(std::io::BufReader::new(reader)).take(limit);
+                    pickle::scan_read(&mut ctx, d, u64::MAX, pickle::Follow::Trailing)
+                } else {
+                    let d = flate2::read::ZlibDecoder::new(std::io::BufReader::new(reader)).take(limit);
+                    pickle::scan_read(&mut ctx, d, u64::MAX, pickle::Follow::Trailing)
+                }
+            }
             Format::TorchLegacy => pickle::scan_stream(&mut ctx, reader, 0, len, pickle::Follow::TorchLegacy),
             Format::TorchZip | Format::Npz | Format::Keras | Format::Zip => archive::scan(&mut ctx, reader, format),
             Format::Npy => numpy::scan_npy(&mut ctx, reader, len),

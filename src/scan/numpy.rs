@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use super::{pickle, Ctx, Severity, PICKLE_REMEDIATION};
+use super::{pickle, Ctx, Severity};
 
 /// Longest header accepted (numpy itself refuses more than 10,000 bytes without
 /// `max_header_size`).
@@ -26,7 +26,7 @@ fn is_object_code(code: &str) -> bool {
     c.starts_with('O') && c[1..].chars().all(|ch| ch.is_ascii_digit())
 }
 
-fn itemsize(code: &str) -> Option<u64> {
+pub(crate) fn itemsize(code: &str) -> Option<u64> {
     let c = code.trim_start_matches(['<', '>', '|', '=']);
     let mut chars = c.chars();
     let kind = chars.next()?;
@@ -156,7 +156,6 @@ pub(crate) fn scan_npy_read<R: Read>(ctx: &mut Ctx, mut r: R, len: u64) {
             _ => {}
         }
     }
-    let _ = PICKLE_REMEDIATION;
 }
 
 /// Scan an `.npy` file from a seekable reader (reads only the header unless it is an object array).

@@ -464,6 +464,17 @@ impl<'c, 'a> Walker<'c, 'a> {
         Rc::new(Node { val, depth, offset })
     }
 
+    /// A value about to be stored inside a container in place: kept if the container stays
+    /// within the nesting limit, else replaced by an opaque leaf (so no value tree, and no
+    /// recursive drop, ever gets deeper than the limit).
+    fn shallow(&mut self, it: Rc<Node>, offset: u64) -> Rc<Node> {
+        if (it.depth as usize) < self.ctx.limits.max_nesting {
+            return it;
+        }
+        let _ = self.node(Val::Unknown, &[&it, &it], offset); // reports the limit once
+        Node::leaf(Val::Unknown, offset)
+    }
+
     fn pop(&mut self) -> Res<Rc<Node>> {
         let floor = self.marks.last().copied().unwrap_or(0);
         if self.stack.len() <= floor {
@@ -589,7 +600,12 @@ impl<'c, 'a> Walker<'c, 'a> {
     }
 
     fn mutate_global(&mut self, target: &Rc<Node>, opname: &str, off: u64) {
-        if let Val::Global { module, name } = &target.val {
+        // An object already modified by BUILD is still the imported object.
+        let mut t = target;
+        while let Val::Built { obj, .. } = &t.val {
+            t = obj;
+        }
+        if let Val::Global { module, name } = &t.val {
             let full = format!("{module}.{name}");
             self.ctx.push(
                 Severity::Critical,
@@ -876,6 +892,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                 let items = if op == b'a' { vec![self.pop()?] } else { self.pop_mark()? };
                 let target = self.top_mut()?.clone();
                 self.mutate_global(&target, name, off);
+                let items: Vec<Rc<Node>> = items.into_iter().map(|it| self.shallow(it, off)).collect();
                 let mut val = target.val.clone();
                 if let Val::List(v) | Val::Set(v) = &mut val {
                     for it in items {
@@ -888,7 +905,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                         _ => Vec::new(),
                     };
                     let depth = 1 + refs.iter().map(|c| c.depth).max().unwrap_or(0);
-                    let n = Rc::new(Node { val: val.clone(), depth: depth.min(self.ctx.limits.max_nesting as u32 + 1), offset: target.offset });
+                    let n = Rc::new(Node { val: val.clone(), depth, offset: target.offset });
                     *self.top_mut()? = n;
                 }
             }
@@ -906,6 +923,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                 }
                 let target = self.top_mut()?.clone();
                 self.mutate_global(&target, name, off);
+                let items: Vec<Rc<Node>> = items.into_iter().map(|it| self.shallow(it, off)).collect();
                 if let Val::Dict(kv) = &target.val {
                     let mut kv = kv.clone();
                     for c in items.chunks(2) {
@@ -914,7 +932,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                         }
                     }
                     let depth = 1 + kv.iter().map(|(a, b)| a.depth.max(b.depth)).max().unwrap_or(0);
-                    let n = Rc::new(Node { val: Val::Dict(kv), depth: depth.min(self.ctx.limits.max_nesting as u32 + 1), offset: target.offset });
+                    let n = Rc::new(Node { val: Val::Dict(kv), depth, offset: target.offset });
                     *self.top_mut()? = n;
                 }
             }
@@ -1014,6 +1032,9 @@ impl<'c, 'a> Walker<'c, 'a> {
                 self.mutate_global(&obj, name, off);
                 let n = self.node(Val::Built { obj: obj.clone(), state: state.clone() }, &[&obj, &state], off);
                 *self.top_mut()? = n;
+                if let Some(array) = joblib_array(&obj, &state) {
+                    self.skip_joblib_array(src, array)?;
+                }
             }
             b'p' => {
                 let l = Self::line(src)?;
@@ -1098,6 +1119,24 @@ impl<'c, 'a> Walker<'c, 'a> {
         Ok(false)
     }
 
+    /// joblib writes each NumPy array's bytes straight into the pickle stream right after the
+    /// BUILD of its `NumpyArrayWrapper` (a padding-length byte and padding first when the state
+    /// names `numpy_array_alignment_bytes`); object arrays are a nested pickle instead.
+    fn skip_joblib_array<S: ByteSource>(&mut self, src: &mut S, a: JoblibArray) -> Res<()> {
+        if a.object {
+            let mut nested = Walker::new(self.ctx, src.pos());
+            let done = nested.run_inner(src);
+            nested.finish();
+            return done.map_err(|(_, why)| format!("in a joblib object array: {why}"));
+        }
+        if a.aligned {
+            let pad = Self::le(src, 1)?;
+            src.skip(pad).map_err(eof)?;
+        }
+        let bytes = a.bytes.ok_or("a joblib array whose size cannot be read from its wrapper")?;
+        src.skip(bytes).map_err(eof)
+    }
+
     fn finish(mut self) {
         for &i in self.imports.values() {
             let f = &mut self.ctx.findings[i];
@@ -1119,6 +1158,58 @@ impl<'c, 'a> Walker<'c, 'a> {
             self.ctx.disassembly.push(d);
         }
     }
+}
+
+/// What the scanner needs to step over a joblib array.
+struct JoblibArray {
+    object: bool,
+    aligned: bool,
+    bytes: Option<u64>,
+}
+
+fn dict_get<'n>(d: &'n Node, key: &str) -> Option<&'n Rc<Node>> {
+    match &d.val {
+        Val::Dict(kv) => kv.iter().find(|(k, _)| matches!(&k.val, Val::Str(s, false) if &**s == key)).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// If `obj` is a `joblib.numpy_pickle.NumpyArrayWrapper` instance and `state` its state dict,
+/// the array's layout.
+fn joblib_array(obj: &Node, state: &Node) -> Option<JoblibArray> {
+    let Val::Call { func, .. } = &obj.val else { return None };
+    if !matches!(&func.val, Val::Global { module, name } if &**module == "joblib.numpy_pickle" && &**name == "NumpyArrayWrapper") {
+        return None;
+    }
+    // dtype: numpy.dtype(code, align, copy), usually followed by a BUILD of its state
+    let mut dt = dict_get(state, "dtype")?;
+    while let Val::Built { obj, .. } = &dt.val {
+        dt = obj;
+    }
+    let code = match &dt.val {
+        Val::Call { args, .. } => match &args.val {
+            Val::Tuple(a) => match a.first().map(|c| &c.val) {
+                Some(Val::Str(c, false)) => Some(c.to_string()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let object = code.as_deref().is_some_and(|c| c.trim_start_matches(['<', '>', '|', '=']).starts_with('O'));
+    let count = match dict_get(state, "shape").map(|s| &s.val) {
+        Some(Val::Tuple(dims)) => dims.iter().try_fold(1u64, |acc, d| match d.val {
+            Val::Int(Some(v)) if v >= 0 => acc.checked_mul(v as u64),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let itemsize = code.as_deref().and_then(super::numpy::itemsize);
+    let bytes = match (count, itemsize) {
+        (Some(c), Some(i)) => c.checked_mul(i),
+        _ => None,
+    };
+    Some(JoblibArray { object, aligned: dict_get(state, "numpy_array_alignment_bytes").is_some(), bytes })
 }
 
 /// The legacy torch magic number (`torch.serialization.MAGIC_NUMBER`, 0x1950a86a20f9469cfc6c),
@@ -1153,7 +1244,7 @@ fn walk<S: ByteSource>(ctx: &mut Ctx, src: &mut S, end: u64, follow: Follow) {
             return;
         }
         index += 1;
-        let more = src.pos() < end;
+        let more = src.pos() < end && matches!(src.peek(), Ok(Some(_)));
         match follow {
             Follow::TorchLegacy => {
                 // Pickles 1–5 are magic, protocol, sys info, the object, storage keys.
@@ -1175,9 +1266,12 @@ fn walk<S: ByteSource>(ctx: &mut Ctx, src: &mut S, end: u64, follow: Follow) {
                     ctx.unscannable(Some(src.pos()), "more than 1000 pickles in one file");
                     return;
                 }
-                let next = src.peek().ok().flatten();
-                if next.map(|b| op_name(b).is_none()).unwrap_or(true) {
-                    let left = end - src.pos();
+                let next = match src.peek() {
+                    Ok(Some(b)) => b,
+                    _ => return, // the end of a stream of unknown length
+                };
+                if op_name(next).is_none() {
+                    let left = if end == u64::MAX { "More".to_string() } else { format!("{}", end - src.pos()) };
                     ctx.push(
                         Severity::Low,
                         "pickle.trailing-data",
@@ -1225,6 +1319,18 @@ mod tests {
         assert_eq!(worst(b"\x80\x04}\x94(\x8c\x01a"), Some(Severity::High));
         assert_eq!(worst(b"\x80\x04\xff"), Some(Severity::High));
         assert_eq!(worst(b"\x80\x04t."), Some(Severity::High)); // TUPLE without MARK
+    }
+
+    #[test]
+    fn nesting_through_append_and_the_memo_is_bounded() {
+        // memo[0] = []; 200k times: new = []; new.append(memo[0]); memo[0] = new
+        let mut p = b"\x80\x02]q\x000".to_vec();
+        for _ in 0..200_000 {
+            p.extend_from_slice(b"]h\x00aq\x000");
+        }
+        p.extend_from_slice(b"h\x00.");
+        let r = scan_bytes("t.pkl", &p, &Limits::default());
+        assert!(r.findings.iter().any(|f| f.rule == "scan.limit"), "{:?}", r.findings);
     }
 
     #[test]

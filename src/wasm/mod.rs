@@ -8,6 +8,8 @@ use crate::tensor::Batch;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+mod scan;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
