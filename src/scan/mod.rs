@@ -313,7 +313,7 @@ pub const PICKLE_REMEDIATION: &str = "Do not load it with pickle/torch.load; if 
 /// Scan one file or upload. Never panics on hostile input; I/O errors become findings.
 pub fn scan<R: Source>(name: &str, reader: &mut R, len: u64, limits: &Limits) -> FileReport {
     let mut head = [0u8; 16];
-    let got = read_head(reader, &mut head);
+    let got = if reader.seek(SeekFrom::Start(0)).is_ok() { read_head(reader, &mut head) } else { 0 };
     let format = sniff(name, &head[..got]);
     let mut ctx = Ctx::new(name, limits);
     if let Err(e) = reader.seek(SeekFrom::Start(0)) {
