@@ -29,8 +29,8 @@ fn pgd10_breaks_the_standard_model() {
     let spec = AttackSpec { steps: Some(10), step: Some(2.0 / 255.0), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
     let (adv, rep) = attack(&spec, &m, &x, &y, 0);
     assert!(rep.clean_acc >= 0.85);
-    // Measured 12% with the label-smoothed model (see models/MODEL_CARD.md); APGD below goes further.
-    assert!(rep.robust_acc <= 0.15, "PGD-10 robust accuracy {}", rep.robust_acc);
+    // Measured 0% on these 100 (and on 500) with the current standard model (models/MODEL_CARD.md).
+    assert!(rep.robust_acc <= 0.05, "PGD-10 robust accuracy {}", rep.robust_acc);
     let d = adv.x.view().to_owned() - x.view();
     for i in 0..x.len() {
         assert!(norms(d.view(), i).linf <= 8.0 / 255.0 + 1e-6);
@@ -78,7 +78,7 @@ fn minimum_norm_attacks_find_small_perturbations() {
 #[test]
 fn black_box_attacks_respect_their_query_budgets() {
     let (m, x, y) = setup(6);
-    for (kind, budget) in [(AttackKind::Square, 300usize), (AttackKind::Simba, 300), (AttackKind::Hsja, 400)] {
+    for (kind, budget) in [(AttackKind::Square, 300usize), (AttackKind::Simba, 1000), (AttackKind::Hsja, 400)] {
         // HSJA minimises L2: no cap (ε = 0)
         let eps = if kind == AttackKind::Hsja { 0.0 } else { 8.0 / 255.0 };
         let spec = AttackSpec { queries: Some(budget), ..AttackSpec::new(kind, eps) };
