@@ -119,9 +119,9 @@ def caught(name, path, mlsec):
     r["mlsec"] = {0: False, 1: True}.get(p.returncode, "error")
     p = subprocess.run([tool("modelscan"), "-p", path], capture_output=True, cwd=tempfile.gettempdir())
     r["modelscan"] = {0: False, 1: True, 3: False}.get(p.returncode, "error")
-    p = subprocess.run([tool("picklescan"), "--path", path], capture_output=True)
+    p = subprocess.run([tool("picklescan"), "--path", path], capture_output=True, cwd=tempfile.gettempdir())
     r["picklescan"] = {0: False, 1: True}.get(p.returncode, "error")
-    p = subprocess.run([tool("fickling"), "--check-safety", path], capture_output=True)
+    p = subprocess.run([tool("fickling"), "--check-safety", path], capture_output=True, cwd=tempfile.gettempdir())
     r["fickling"] = {0: False, 1: True}.get(p.returncode, "error")
     return r
 
