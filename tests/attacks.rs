@@ -104,6 +104,33 @@ fn bit_depth_reduction_falls_to_bpda() {
     assert!(ra.robust_acc + 0.1 < rn.robust_acc || ra.robust_acc <= 0.1, "naive {} vs adaptive {}", rn.robust_acc, ra.robust_acc);
 }
 
+#[test]
+fn randomized_smoothing_as_an_attack_target() {
+    use mlsec::defenses::smoothing::SoftSmoothed;
+    let (m, x, y) = setup(8);
+    let naive = SoftSmoothed::new(&m, 0.12, 8, false, 3).unwrap();
+    // the smoothed logits are log-probabilities (ln of a mean softmax)
+    let l = naive.logits(&x).unwrap();
+    for row in l.rows() {
+        let total: f32 = row.iter().map(|v| v.exp()).sum();
+        assert!((total - 1.0).abs() < 1e-3, "{total}");
+    }
+    let spec = AttackSpec { steps: Some(10), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
+    let (_, rn) = attack(&spec, &naive, &x, &y, 0);
+    let adaptive = SoftSmoothed::new(&m, 0.12, 8, true, 3).unwrap();
+    let (adv, ra) = attack(&spec, &adaptive, &x, &y, 0);
+    eprintln!("smoothed σ=0.12: clean {}, naive PGD {}, adaptive PGD {}", ra.clean_acc, rn.robust_acc, ra.robust_acc);
+    // differentiating through the noise (EOT) is the stronger attack, and it stays within ε
+    assert!(ra.robust_acc < ra.clean_acc, "adaptive {} vs clean {}", ra.robust_acc, ra.clean_acc);
+    assert!(ra.robust_acc <= rn.robust_acc, "naive {} vs adaptive {}", rn.robust_acc, ra.robust_acc);
+    let d = adv.x.view().to_owned() - x.view();
+    assert!(d.iter().all(|v| v.abs() <= 8.0 / 255.0 + 1e-6));
+    // and the same seed gives the same result
+    let again = SoftSmoothed::new(&m, 0.12, 8, true, 3).unwrap();
+    let (adv2, _) = attack(&spec, &again, &x, &y, 0);
+    assert_eq!(adv.x.view(), adv2.x.view());
+}
+
 /// The committed model with its first Relu node turned into Selu: tract runs it, `nn` cannot.
 fn selu_model() -> Vec<u8> {
     let mut bytes = common::MODEL.to_vec();

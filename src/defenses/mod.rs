@@ -97,6 +97,13 @@ impl Differentiable for Defended<'_> {
 /// [`preprocessor::parse`]), attacked naively or adaptively (`Some(eot)`); with `none`, `f`
 /// gets the model itself. Randomized defences draw from a generator derived from `seed`.
 pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<usize>, seed: u64, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
+    let (kind, arg) = spec.trim().split_once(':').unwrap_or((spec.trim(), ""));
+    if kind.eq_ignore_ascii_case("smooth") {
+        // randomized smoothing as the target: the soft smoothed classifier (EOT when adaptive)
+        let sigma = if arg.is_empty() { 0.25 } else { arg.parse::<f32>().map_err(|_| Error::InvalidArgument(format!("`{spec}`: `{arg}` is not a number")))? };
+        let smoothed = smoothing::SoftSmoothed::new(model, sigma, smoothing::SOFT_DRAWS, adaptive.is_some(), seed ^ 0x5eed)?;
+        return f(&smoothed);
+    }
     let pre = preprocessor::parse(spec)?;
     if pre.name() == "none" {
         return f(model);

@@ -11,10 +11,11 @@
 //! (which holds for any f) is unaffected.
 
 use crate::error::{Error, Result};
-use crate::model::{argmax_rows, Classifier};
+use crate::model::{argmax_rows, softmax, Classifier, Differentiable, GradientKind};
 use crate::rng::Rng;
 use crate::tensor::Batch;
-use ndarray::{Array4, Axis};
+use ndarray::{Array2, Array4, Axis};
+use std::sync::Mutex;
 use serde::Serialize;
 use statrs::distribution::{Beta, Binomial, ContinuousCDF, DiscreteCDF, Normal};
 
@@ -150,6 +151,93 @@ impl<'a> Smoothed<'a> {
 
 fn argmax_usize(v: &[usize]) -> usize {
     v.iter().enumerate().fold((0, 0), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0
+}
+
+/// Noise draws the soft smoothed classifier averages per prediction.
+pub const SOFT_DRAWS: usize = 16;
+
+/// The smoothed classifier as an attack target (`--defense smooth:σ`): logits are the log of
+/// the mean softmax of the base model over [`SOFT_DRAWS`] noisy copies — the "soft" smoothed
+/// classifier that Salman et al. (NeurIPS 2019, "Provably Robust Deep Learning via
+/// Adversarially Trained Smoothed Classifiers") attack, which the majority vote of CERTIFY
+/// approximates. A naive attacker gets the base model's gradient at x; an adaptive one the
+/// gradient of these logits over the same draws (EOT), with the [0, 1] clip passed straight
+/// through.
+pub struct SoftSmoothed<'a> {
+    model: &'a dyn Differentiable,
+    sigma: f32,
+    draws: usize,
+    adaptive: bool,
+    rng: Mutex<Rng>,
+}
+
+impl<'a> SoftSmoothed<'a> {
+    /// Checks 0 < σ ≤ 1 and 1 ≤ draws ≤ 1000; noise draws from a generator seeded with `seed`.
+    pub fn new(model: &'a dyn Differentiable, sigma: f32, draws: usize, adaptive: bool, seed: u64) -> Result<Self> {
+        if !(sigma.is_finite() && sigma > 0.0 && sigma <= 1.0) {
+            return Err(Error::InvalidArgument(format!("smoothing sigma must be in (0, 1], got {sigma}")));
+        }
+        if draws == 0 || draws > 1000 {
+            return Err(Error::InvalidArgument(format!("smoothing draws must be in 1..=1000, got {draws}")));
+        }
+        Ok(SoftSmoothed { model, sigma, draws, adaptive, rng: Mutex::new(Rng::seeded(seed)) })
+    }
+
+    /// The noisy copies and their softmax outputs, and the smoothed logits ln(mean p).
+    fn forward(&self, x: &Batch) -> Result<(Array2<f32>, Vec<(Batch, Array2<f32>)>)> {
+        let mut rng = self.rng.lock().map_err(|_| Error::Inference("the smoothing defence failed earlier".into()))?;
+        let mut samples = Vec::with_capacity(self.draws);
+        let mut mean = Array2::<f32>::zeros((x.len(), self.model.classes()));
+        for _ in 0..self.draws {
+            let mut noisy = x.view().to_owned();
+            noisy.mapv_inplace(|v| (v + self.sigma * rng.normal()).clamp(0.0, 1.0));
+            let noisy = Batch::new(noisy)?;
+            let p = softmax(&self.model.logits(&noisy)?);
+            mean.scaled_add(1.0 / self.draws as f32, &p);
+            samples.push((noisy, p));
+        }
+        Ok((mean.mapv(|v| v.max(1e-12).ln()), samples))
+    }
+}
+
+impl Classifier for SoftSmoothed<'_> {
+    fn logits(&self, x: &Batch) -> Result<Array2<f32>> {
+        Ok(self.forward(x)?.0)
+    }
+    fn classes(&self) -> usize {
+        self.model.classes()
+    }
+}
+
+impl Differentiable for SoftSmoothed<'_> {
+    fn logits_and_vjp(&self, x: &Batch, seed: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)> {
+        if !self.adaptive {
+            let (_, g) = self.model.logits_and_vjp(x, seed)?;
+            return Ok((self.logits(x)?, g));
+        }
+        let (l, samples) = self.forward(x)?;
+        let gl = seed(&l);
+        let mean = l.mapv(f32::exp);
+        let m = self.draws as f32;
+        let mut grad = Array4::<f32>::zeros(x.dim());
+        for (noisy, p) in &samples {
+            // L_c = ln((1/m) Σ_j p_jc): ∂L_c/∂z_jk = p_jc (δ_ck − p_jk) / (m P_c)
+            let mut u = Array2::<f32>::zeros(p.dim());
+            for i in 0..p.nrows() {
+                let dot: f32 = (0..p.ncols()).map(|c| gl[[i, c]] * p[[i, c]] / mean[[i, c]].max(1e-12)).sum();
+                for k in 0..p.ncols() {
+                    u[[i, k]] = (gl[[i, k]] * p[[i, k]] / mean[[i, k]].max(1e-12) - p[[i, k]] * dot) / m;
+                }
+            }
+            let (_, g) = self.model.logits_and_vjp(noisy, &|_| u.clone())?;
+            grad += &g;
+        }
+        Ok((l, grad))
+    }
+
+    fn gradient_kind(&self) -> GradientKind {
+        self.model.gradient_kind()
+    }
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ enum Cmd {
         /// Targeted attack towards this class index.
         #[arg(long)]
         targeted: Option<usize>,
-        /// none, jpeg:Q, squeeze:BITS, median:SIZE or noise:SIGMA.
+        /// none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA or smooth:SIGMA (randomized smoothing, 16 noise draws).
         #[arg(long, default_value = "none")]
         defense: String,
         /// Attack through the defence (BPDA; EOT for randomized defences).

@@ -56,6 +56,6 @@ pub fn parse(spec: &str) -> Result<Box<dyn Preprocessor + Send + Sync>> {
         "squeeze" | "bits" => Box::new(BitDepth::new(num(4.0)? as u32)?),
         "median" => Box::new(Median::new(num(2.0)? as usize)?),
         "noise" => Box::new(GaussianNoise::new(num(0.05)?)?),
-        other => return Err(Error::InvalidArgument(format!("unknown defence `{other}`; use none, jpeg:Q, squeeze:BITS, median:SIZE or noise:SIGMA"))),
+        other => return Err(Error::InvalidArgument(format!("unknown defence `{other}`; use none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA or smooth:SIGMA"))),
     })
 }
