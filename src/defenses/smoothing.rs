@@ -153,6 +153,9 @@ fn argmax_usize(v: &[usize]) -> usize {
     v.iter().enumerate().fold((0, 0), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0
 }
 
+/// Noisy copies of a batch with the base model's softmax on each.
+type Draws = Vec<(Batch, Array2<f32>)>;
+
 /// Noise draws the soft smoothed classifier averages per prediction.
 pub const SOFT_DRAWS: usize = 16;
 
@@ -184,7 +187,7 @@ impl<'a> SoftSmoothed<'a> {
     }
 
     /// The noisy copies and their softmax outputs, and the smoothed logits ln(mean p).
-    fn forward(&self, x: &Batch) -> Result<(Array2<f32>, Vec<(Batch, Array2<f32>)>)> {
+    fn forward(&self, x: &Batch) -> Result<(Array2<f32>, Draws)> {
         let mut rng = self.rng.lock().map_err(|_| Error::Inference("the smoothing defence failed earlier".into()))?;
         let mut samples = Vec::with_capacity(self.draws);
         let mut mean = Array2::<f32>::zeros((x.len(), self.model.classes()));
