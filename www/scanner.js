@@ -47,6 +47,22 @@ export class ScannerLab {
     $('sc-scan-sample').addEventListener('click', () => this.scanSample($('sc-sample').value));
     $('sc-scan-all').addEventListener('click', () => this.scanAllSamples());
     $('sc-clear').addEventListener('click', () => { this.reports = []; this.selected = -1; this.sample = ''; this.render(); this.onChange(); });
+    // The only way to stop running wasm is to end its worker (a fresh one starts).
+    $('sc-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
+  }
+
+  async run(label, work) {
+    this.cancelled = false;
+    this.$('sc-cancel').hidden = false;
+    try {
+      return await work();
+    } catch (e) {
+      if (this.cancelled) this.$('sc-summary').textContent = `Scan of ${label} cancelled.`;
+      else this.showError(`${label}: ${e.message}`);
+      return null;
+    } finally {
+      this.$('sc-cancel').hidden = true;
+    }
   }
 
   params() { return this.sample ? { sample: this.sample } : {}; }
@@ -87,12 +103,9 @@ export class ScannerLab {
     this.onChange();
     for (const file of files) {
       this.$('sc-summary').textContent = `Scanning ${file.name}…`;
-      try {
-        const r = await this.core.call('scanFile', { file, name: file.name });
-        this.add(r);
-      } catch (e) {
-        this.showError(`${file.name}: ${e.message}`);
-      }
+      const r = await this.run(file.name, () => this.core.call('scanFile', { file, name: file.name }));
+      if (r) this.add(r);
+      if (this.cancelled) break;
     }
   }
 
@@ -102,12 +115,10 @@ export class ScannerLab {
     this.$('sc-sample').value = value;
     this.onChange();
     this.$('sc-summary').textContent = `Scanning ${value}…`;
-    try {
-      const r = await this.core.call('scanUrl', { url: SAMPLES + value, name: value.split('/').pop() });
+    const r = await this.run(value, () => this.core.call('scanUrl', { url: SAMPLES + value, name: value.split('/').pop() }));
+    if (r) {
       r.sample = value;
       this.add(r);
-    } catch (e) {
-      this.showError(`${value}: ${e.message}`);
     }
   }
 

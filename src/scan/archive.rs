@@ -53,6 +53,9 @@ pub(crate) fn scan<R: Read + Seek>(ctx: &mut Ctx, reader: &mut R, format: Format
         if dir {
             continue;
         }
+        if ctx.out_of_time(None) {
+            break;
+        }
         ctx.member = Some(name.clone());
         if traverses(&name) {
             ctx.push(

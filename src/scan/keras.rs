@@ -178,6 +178,9 @@ pub(crate) fn scan_h5<R: Read + Seek>(ctx: &mut Ctx, r: &mut R, len: u64) {
     let mut buf = vec![0u8; WINDOW];
     let mut configs = 0usize;
     while pos < len {
+        if ctx.out_of_time(Some(pos)) {
+            return;
+        }
         if r.seek(SeekFrom::Start(pos)).is_err() {
             ctx.unscannable(Some(pos), "seek failed");
             return;

@@ -162,6 +162,33 @@ pub struct Limits {
     pub max_in_memory: u64,
     /// Ops kept in a pickle disassembly (0 = none).
     pub disassembly_ops: usize,
+    /// Wall-clock budget for one file, in seconds, checked while walking.
+    pub max_seconds: f64,
+    /// Seconds since some fixed origin (`None`: no time limit). Natively `Instant`; the wasm
+    /// layer passes the browser's clock (`std::time::Instant` is unavailable on wasm32).
+    pub clock: Option<fn() -> f64>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn native_clock() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+}
+
+/// A deadline derived from [`Limits::max_seconds`] and [`Limits::clock`].
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline {
+    clock: Option<fn() -> f64>,
+    at: f64,
+}
+
+impl Deadline {
+    pub fn start(l: &Limits) -> Self {
+        Deadline { clock: l.clock, at: l.clock.map(|c| c() + l.max_seconds).unwrap_or(f64::INFINITY) }
+    }
+    pub fn passed(&self) -> bool {
+        self.clock.is_some_and(|c| c() > self.at)
+    }
 }
 
 impl Default for Limits {
@@ -175,6 +202,11 @@ impl Default for Limits {
             max_decompressed: 16 << 30,
             max_in_memory: 2 << 30,
             disassembly_ops: 0,
+            max_seconds: 300.0,
+            #[cfg(not(target_arch = "wasm32"))]
+            clock: Some(native_clock),
+            #[cfg(target_arch = "wasm32")]
+            clock: None,
         }
     }
 }
@@ -261,11 +293,35 @@ pub(crate) struct Ctx<'a> {
     pub limits: &'a Limits,
     pub findings: Vec<Finding>,
     pub disassembly: Vec<pickle::Disassembly>,
+    pub deadline: Deadline,
+    timed_out: bool,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(file: &'a str, limits: &'a Limits) -> Self {
-        Ctx { file, member: None, limits, findings: Vec::new(), disassembly: Vec::new() }
+        Ctx { file, member: None, limits, findings: Vec::new(), disassembly: Vec::new(), deadline: Deadline::start(limits), timed_out: false }
+    }
+
+    /// True (once a HIGH finding is recorded) when the file's time budget is spent.
+    pub fn out_of_time(&mut self, offset: Option<u64>) -> bool {
+        if self.timed_out {
+            return true;
+        }
+        if !self.deadline.passed() {
+            return false;
+        }
+        self.timed_out = true;
+        let secs = self.limits.max_seconds;
+        self.push(
+            Severity::High,
+            "scan.limit",
+            offset,
+            None,
+            None,
+            format!("Scanning took longer than the scanner's limit ({secs} s); the rest of the file was not checked."),
+            "Inspect the file by other means; re-export the model as safetensors.",
+        );
+        true
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -675,6 +675,9 @@ impl<'c, 'a> Walker<'c, 'a> {
             if ops > self.ctx.limits.max_ops {
                 return Err((off, format!("more than {} opcodes", self.ctx.limits.max_ops)));
             }
+            if ops % 65_536 == 0 && self.ctx.out_of_time(Some(off)) {
+                return Ok(()); // the time-limit finding is recorded; stop quietly
+            }
             let op = b[0];
             let name = op_name(op).ok_or_else(|| (off, format!("unknown opcode 0x{op:02x}")))?;
             let stop = self.step(src, op, name, off).map_err(|e| (off, e))?;
@@ -1240,6 +1243,9 @@ fn walk<S: ByteSource>(ctx: &mut Ctx, src: &mut S, end: u64, follow: Follow) {
         let outcome = w.run(src);
         let first_value = w.torch_magic && w.stack.len() == 1;
         w.finish();
+        if ctx.out_of_time(Some(src.pos())) {
+            return;
+        }
         if matches!(outcome, Stop::Failed) {
             return;
         }
@@ -1331,6 +1337,18 @@ mod tests {
         p.extend_from_slice(b"h\x00.");
         let r = scan_bytes("t.pkl", &p, &Limits::default());
         assert!(r.findings.iter().any(|f| f.rule == "scan.limit"), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn a_spent_time_budget_ends_the_walk_with_a_finding() {
+        let mut p = b"\x80\x04".to_vec();
+        for _ in 0..300_000 {
+            p.extend_from_slice(b"N0");
+        }
+        p.push(b'.');
+        let r = scan_bytes("t.pkl", &p, &Limits { max_seconds: 0.0, ..Limits::default() });
+        assert!(r.findings.iter().any(|f| f.rule == "scan.limit" && f.message.contains("longer than")), "{:?}", r.findings);
+        assert!(scan_bytes("t.pkl", &p, &Limits::default()).findings.is_empty());
     }
 
     #[test]

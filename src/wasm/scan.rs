@@ -66,9 +66,18 @@ impl Seek for BlobSource {
     }
 }
 
+fn browser_clock() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
 fn limits(disassemble: bool) -> Limits {
     // wasm32 has 4 GiB of address space: keep in-memory reads (ONNX files, configs) well below.
-    Limits { max_in_memory: 512 << 20, disassembly_ops: if disassemble { 20_000 } else { 0 }, ..Limits::default() }
+    Limits {
+        max_in_memory: 512 << 20,
+        disassembly_ops: if disassemble { 20_000 } else { 0 },
+        clock: Some(browser_clock),
+        ..Limits::default()
+    }
 }
 
 /// Scan a `File`/`Blob` (in a worker). Returns the report (findings, and pickle disassemblies

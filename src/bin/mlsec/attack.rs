@@ -4,7 +4,7 @@
 use mlsec::attacks::evasion::run::{self, AttackKind, AttackSpec};
 use mlsec::attacks::evasion::Adversarial;
 use mlsec::data::cifar::{self, Split};
-use mlsec::defenses::{preprocessor, Adaptivity, Defended};
+use mlsec::defenses::{self, preprocessor};
 use mlsec::model::estimated::Estimated;
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Differentiable;
@@ -66,19 +66,27 @@ pub fn attack(a: Args) -> Result<()> {
     if a.batch == 0 || a.n == 0 {
         return Err(Error::InvalidArgument("--n and --batch must be at least 1".into()));
     }
-    let pre = preprocessor::parse(&a.defense)?;
+    // The defence's name as reported (also validates it before the model loads).
+    let defense_name = if a.defense.trim().to_ascii_lowercase().starts_with("smooth") {
+        a.defense.trim().to_ascii_lowercase()
+    } else {
+        preprocessor::parse(&a.defense)?.name()
+    };
     let (model, fallback) = load_differentiable(&a.model, a.seed)?;
     if let Some(why) = &fallback {
         eprintln!("mlsec: {why}\nmlsec: white-box attacks use NES-estimated gradients over tract");
     }
-    let adaptivity = if a.adaptive { Adaptivity::Adaptive { eot: a.eot } } else { Adaptivity::Naive };
-    let defended = Defended::new(model.as_ref(), pre.as_ref(), adaptivity, a.seed ^ 0x5eed)?;
-    let target: &dyn Differentiable = if pre.name() == "none" { model.as_ref() } else { &defended };
+    // `with_defence` seeds randomized defences from `seed ^ 0x5eed`, as before.
+    defenses::with_defence(model.as_ref(), &a.defense, a.adaptive.then_some(a.eot), a.seed, |target| {
+        attack_through(&a, kind, &spec, target, &defense_name)
+    })
+}
 
+fn attack_through(a: &Args, kind: AttackKind, spec: &AttackSpec, target: &dyn Differentiable, defense_name: &str) -> Result<()> {
     let samples = cifar::load(&cifar::data_dir(a.data.as_deref()), Split::Test, Some(a.n))?;
     let labels: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
     let x = samples.batch(0, samples.len())?;
-    let goal = run::goal_for(&spec, &labels, target.classes())?;
+    let goal = run::goal_for(spec, &labels, target.classes())?;
     let mut rng = Rng::seeded(a.seed);
     let t0 = Instant::now();
     let mut adv = x.view().to_owned();
@@ -87,7 +95,7 @@ pub fn attack(a: Args) -> Result<()> {
         let end = (start + a.batch).min(x.len());
         let xb = x.slice(start, end)?;
         let idx: Vec<usize> = (start..end).collect();
-        let r = run::run(&spec, target, &xb, &goal.subset(&idx), &mut rng)?;
+        let r = run::run(spec, target, &xb, &goal.subset(&idx), &mut rng)?;
         adv.slice_mut(ndarray::s![start..end, .., .., ..]).assign(&r.x.view());
         queries.extend(r.queries);
         if !a.json {
@@ -109,7 +117,7 @@ pub fn attack(a: Args) -> Result<()> {
         "eps_255": spec.eps * 255.0,
         "steps": spec.steps,
         "targeted": spec.target,
-        "defense": pre.name(),
+        "defense": defense_name,
         "adaptive": a.adaptive,
         "gradient": target.gradient_kind(),
         "seed": a.seed,
@@ -130,7 +138,7 @@ pub fn attack(a: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Data(e.to_string()))?);
     } else {
         eprintln!();
-        println!("attack     {:?} ε = {:.2}/255 ({:?}), defence {}{}", kind, spec.eps * 255.0, kind.norm(spec.norm), pre.name(), if a.adaptive { " (adaptive)" } else { "" });
+        println!("attack     {:?} ε = {:.2}/255 ({:?}), defence {}{}", kind, spec.eps * 255.0, kind.norm(spec.norm), defense_name, if a.adaptive { " (adaptive)" } else { "" });
         println!("images     {} (seed {})", rep.images, a.seed);
         println!("clean      {:.1}%", 100.0 * rep.clean_acc);
         println!("robust     {:.1}%", 100.0 * rep.robust_acc);
