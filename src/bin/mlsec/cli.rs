@@ -307,11 +307,9 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Cmd::Scan { paths, format, fail_on, disassemble } = cli.cmd {
-        return crate::scan::run(crate::scan::Args { paths, format, fail_on, disassemble });
-    }
     let r = match cli.cmd {
-        Cmd::Scan { .. } => unreachable!("handled above"),
+        // the scanner has its own exit codes (1 = findings at or above --fail-on)
+        Cmd::Scan { paths, format, fail_on, disassemble } => return crate::scan::run(crate::scan::Args { paths, format, fail_on, disassemble }),
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
