@@ -93,14 +93,33 @@ impl Differentiable for Defended<'_> {
     }
 }
 
+/// The σ of a `smooth:σ` spec (0.25 when omitted), or `None` for other defences.
+fn smoothing_sigma(spec: &str) -> Result<Option<f32>> {
+    let (kind, arg) = spec.trim().split_once(':').unwrap_or((spec.trim(), ""));
+    if !kind.eq_ignore_ascii_case("smooth") {
+        return Ok(None);
+    }
+    if arg.is_empty() {
+        return Ok(Some(0.25));
+    }
+    arg.parse::<f32>().map(Some).map_err(|_| Error::InvalidArgument(format!("`{spec}`: `{arg}` is not a number")))
+}
+
+/// The canonical name of a defence spec (`none`, `jpeg:75`, `smooth:0.25`, …), as reports show
+/// it; an error names an unknown defence.
+pub fn defence_name(spec: &str) -> Result<String> {
+    match smoothing_sigma(spec)? {
+        Some(sigma) => Ok(format!("smooth:{sigma}")),
+        None => Ok(preprocessor::parse(spec)?.name()),
+    }
+}
+
 /// Run `f` on `model` behind the preprocessing defence `spec` (`none`, `jpeg:75`, …; see
 /// [`preprocessor::parse`]), attacked naively or adaptively (`Some(eot)`); with `none`, `f`
 /// gets the model itself. Randomized defences draw from a generator derived from `seed`.
 pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<usize>, seed: u64, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
-    let (kind, arg) = spec.trim().split_once(':').unwrap_or((spec.trim(), ""));
-    if kind.eq_ignore_ascii_case("smooth") {
+    if let Some(sigma) = smoothing_sigma(spec)? {
         // randomized smoothing as the target: the soft smoothed classifier (EOT when adaptive)
-        let sigma = if arg.is_empty() { 0.25 } else { arg.parse::<f32>().map_err(|_| Error::InvalidArgument(format!("`{spec}`: `{arg}` is not a number")))? };
         let smoothed = smoothing::SoftSmoothed::new(model, sigma, smoothing::SOFT_DRAWS, adaptive.is_some(), seed ^ 0x5eed)?;
         return f(&smoothed);
     }
@@ -114,4 +133,19 @@ pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<
     };
     let defended = Defended::new(model, pre.as_ref(), adaptivity, seed ^ 0x5eed)?;
     f(&defended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defence_name;
+
+    #[test]
+    fn defence_names_are_canonical_and_unknown_ones_are_errors() {
+        assert_eq!(defence_name("none").unwrap(), "none");
+        assert_eq!(defence_name("smooth:0.25").unwrap(), "smooth:0.25");
+        assert_eq!(defence_name("smooth").unwrap(), "smooth:0.25");
+        assert!(defence_name("smooth:x").is_err());
+        assert!(defence_name("voodoo:3").is_err());
+        assert_eq!(defence_name("jpeg:75").unwrap(), defence_name("jpeg:75").unwrap());
+    }
 }

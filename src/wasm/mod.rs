@@ -342,7 +342,7 @@ impl Attacker {
             attack: spec.attack,
             norm: spec.attack.norm(spec.norm),
             eps: spec.eps,
-            defense: crate::defenses::preprocessor::parse(&req.defense)?.name(),
+            defense: crate::defenses::defence_name(&req.defense)?,
             adaptive: req.adaptive,
             seed: req.seed,
             gradient: target.gradient_kind(),

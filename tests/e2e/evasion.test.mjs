@@ -73,6 +73,21 @@ test('a black-box attack reports its queries; bad settings get a clear error', a
   await ctx.close();
 });
 
+test('randomized smoothing can be the target, attacked through its noise', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=5&attack=pgd&eps=8&steps=5&defense=smooth:0.25&adaptive=1&seed=4`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#5:'));
+  assert.equal(await page.locator('#ev-defense').inputValue(), 'smooth:0.25');
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 120000 });
+  assert.match(await page.locator('[data-fact="Defence"]').textContent(), /^smooth:0\.25 — adaptive attacker/);
+  assert.match(await page.locator('[data-fact="L∞"]').textContent(), /^[0-8]\.\d\d\/255$/);
+  assert.match(page.url(), /defense=smooth%3A0\.25&adaptive=1/);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
 test('evaluate on N images draws robust accuracy vs ε; the matrix fills in', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=evasion&img=0&attack=fgsm&eps=8&evn=20&evl=0,8&mxn=4&seed=2`);

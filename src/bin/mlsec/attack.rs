@@ -4,7 +4,7 @@
 use mlsec::attacks::evasion::run::{self, AttackKind, AttackSpec};
 use mlsec::attacks::evasion::Adversarial;
 use mlsec::data::cifar::{self, Split};
-use mlsec::defenses::{self, preprocessor};
+use mlsec::defenses;
 use mlsec::model::estimated::Estimated;
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Differentiable;
@@ -67,11 +67,7 @@ pub fn attack(a: Args) -> Result<()> {
         return Err(Error::InvalidArgument("--n and --batch must be at least 1".into()));
     }
     // The defence's name as reported (also validates it before the model loads).
-    let defense_name = if a.defense.trim().to_ascii_lowercase().starts_with("smooth") {
-        a.defense.trim().to_ascii_lowercase()
-    } else {
-        preprocessor::parse(&a.defense)?.name()
-    };
+    let defense_name = defenses::defence_name(&a.defense)?;
     let (model, fallback) = load_differentiable(&a.model, a.seed)?;
     if let Some(why) = &fallback {
         eprintln!("mlsec: {why}\nmlsec: white-box attacks use NES-estimated gradients over tract");
