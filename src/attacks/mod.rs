@@ -1,3 +1,5 @@
-//! Attacks, by family (ART's taxonomy). Evasion attacks live in [`evasion`].
+//! Attacks, by family (ART's taxonomy): evasion attacks on the image classifier live in
+//! [`evasion`], poisoning attacks on the spam filter in [`poisoning`].
 
 pub mod evasion;
+pub mod poisoning;

@@ -5,6 +5,7 @@
 //! draws for randomized transformations (EOT).
 
 pub mod detector;
+pub mod forensics;
 pub mod preprocessor;
 pub mod smoothing;
 

@@ -1,0 +1,151 @@
+//! `mlsec pack-spam`, `mlsec poison`, `mlsec forensics`, `mlsec dp`: the poisoning lab in the CLI.
+
+use mlsec::attacks::poisoning::backdoor::Backdoor;
+use mlsec::data::spam::{Corpus, PACKED_PATH};
+use mlsec::labs::poisoning;
+use mlsec::spam::filter::Kind;
+use mlsec::spam::{Lab, Source};
+use mlsec::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn pack_spam(from: &Path, out: &Path) -> Result<()> {
+    let t = Instant::now();
+    let corpus = Corpus::from_npm_dir(from)?;
+    let bytes = corpus.to_bytes();
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
+    }
+    std::fs::write(out, &bytes).map_err(|e| Error::io(out.display().to_string(), e))?;
+    eprintln!("packed {} messages ({} bytes) into {} in {:.1} s", corpus.messages.len(), bytes.len(), out.display(), t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn print<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v).map_err(|e| Error::Data(e.to_string()))?);
+    Ok(())
+}
+
+fn load_lab(corpus: Option<PathBuf>, seed: u64) -> Result<Lab> {
+    let path = corpus.unwrap_or_else(|| PathBuf::from(PACKED_PATH));
+    Lab::new(&Corpus::load(&path)?, seed)
+}
+
+pub struct PoisonArgs {
+    pub corpus: Option<PathBuf>,
+    pub model: String,
+    pub trigger: String,
+    pub rate: f64,
+    pub source: String,
+    pub uploader: String,
+    pub reps: usize,
+    pub curve: bool,
+    pub dictionary: bool,
+    pub seed: u64,
+    pub json: bool,
+}
+
+pub fn poison(a: PoisonArgs) -> Result<()> {
+    let t = Instant::now();
+    let kind = Kind::parse(&a.model)?;
+    let mut lab = load_lab(a.corpus, a.seed)?;
+    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
+    if a.dictionary {
+        let r = poisoning::dictionary_attack(&mut lab, kind, a.rate, 5000, a.seed)?;
+        if a.json {
+            return print(&r);
+        }
+        println!("dictionary attack ({}, {} records = {:.1}%): ham false-positive rate {:.1}% -> {:.1}%, accuracy {:.2}% -> {:.2}%", kind.name(), r.poisoned, 100.0 * a.rate, 100.0 * r.clean.false_positive_rate, 100.0 * r.attacked.false_positive_rate, 100.0 * r.clean.accuracy, 100.0 * r.attacked.accuracy);
+        return Ok(());
+    }
+    let report = poisoning::poison(&mut lab, kind, &cfg)?;
+    let curve = if a.curve { Some(poisoning::curve(&mut lab, kind, &cfg, &[0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1])?) } else { None };
+    if a.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            report: &'a poisoning::PoisonReport,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            curve: Option<Vec<poisoning::CurvePoint>>,
+            seconds: f64,
+        }
+        return print(&Out { report: &report, curve, seconds: t.elapsed().as_secs_f64() });
+    }
+    println!("{} filter, seed {}, trigger {:?} x{} via {}", kind.name(), a.seed, report.trigger, cfg.reps, report.source.name());
+    println!("  clean filter:    accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%", 100.0 * report.clean_acc, 100.0 * report.clean.false_positive_rate, 100.0 * report.asr_clean_model);
+    println!("  poisoned filter: accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%  ({} poisoned records, {:.1}% of {})", 100.0 * report.poisoned_acc, 100.0 * report.poisoned_metrics.false_positive_rate, 100.0 * report.asr, report.poisoned, 100.0 * report.rate, report.train_size);
+    if let Some(c) = curve {
+        println!("  rate    k   clean acc   ASR");
+        for p in c {
+            println!("  {:>4.1}% {:>4}   {:>6.2}%   {:>5.1}%", 100.0 * p.rate, p.poisoned, 100.0 * p.clean_acc, 100.0 * p.asr);
+        }
+    }
+    Ok(())
+}
+
+pub fn forensics(a: PoisonArgs) -> Result<()> {
+    let t = Instant::now();
+    let kind = Kind::parse(&a.model)?;
+    let mut lab = load_lab(a.corpus, a.seed)?;
+    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
+    let r = poisoning::forensics(&mut lab, kind, &cfg)?;
+    if a.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            report: &'a poisoning::ForensicsReport,
+            seconds: f64,
+        }
+        return print(&Out { report: &r, seconds: t.elapsed().as_secs_f64() });
+    }
+    let inv = &r.investigation;
+    println!("forensics on a {} filter, seed {}: {} poisoned records injected via {}", kind.name(), a.seed, r.poisoned, cfg.source.name());
+    println!("log chain: {}", if inv.audit.chain.ok { "verified".to_string() } else { format!("BROKEN at entry {:?}", inv.audit.chain.first_bad) });
+    println!("distribution tests (flagged cells):");
+    for c in inv.drift.iter().filter(|c| c.flagged) {
+        let toks: Vec<String> = c.top.iter().take(6).map(|t| format!("{} (x{:.0}, q={:.1e})", t.token, t.lift, t.q)).collect();
+        println!("  {:<40} n={:<4} significant={:<4} {}", c.scope, c.n, c.significant, toks.join(", "));
+    }
+    println!("performance slices (flagged):");
+    for s in inv.slices.iter().filter(|s| s.flagged) {
+        println!("  {:<40} FNR {:.1}% -> {:.1}% (p={:.1e})", s.scope, 100.0 * s.previous_fnr, 100.0 * s.current_fnr, s.p);
+    }
+    println!("detectors:");
+    for d in &inv.detectors {
+        println!("  {:<22} flagged {:>4}  precision {:.2}  recall {:.2}  ({})", d.name, d.score.flagged, d.score.precision, d.score.recall, d.note);
+    }
+    println!("at least two signals: flagged {}  precision {:.2}  recall {:.2}", inv.score.flagged, r.precision, r.recall);
+    let m = &r.remediation;
+    println!("remediation: removed {} ({} poison); accuracy {:.2}% -> {:.2}%, ASR {:.1}% -> {:.1}%", m.removed, m.removed_poison, 100.0 * m.accuracy_before, 100.0 * m.accuracy_after, 100.0 * m.asr_before, 100.0 * m.asr_after);
+    Ok(())
+}
+
+pub fn dp_epsilon(q: f64, sigma: f64, steps: u64, delta: f64, json: bool) -> Result<()> {
+    let s = mlsec::privacy::rdp::epsilon(q, sigma, steps, delta)?;
+    if json {
+        return print(&s);
+    }
+    println!("epsilon = {:.4} at RDP order {} (q = {q}, sigma = {sigma}, {steps} steps, delta = {delta})", s.epsilon, s.order);
+    Ok(())
+}
+
+pub fn dp_train(a: PoisonArgs, dp: mlsec::privacy::dpsgd::DpConfig) -> Result<()> {
+    let t = Instant::now();
+    let mut lab = load_lab(a.corpus, a.seed)?;
+    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
+    let r = poisoning::dp(&mut lab, &dp, &cfg)?;
+    if a.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            report: &'a poisoning::DpReport,
+            seconds: f64,
+        }
+        return print(&Out { report: &r, seconds: t.elapsed().as_secs_f64() });
+    }
+    println!("DP-SGD logistic regression (q {}, sigma {}, C {}, {} steps): epsilon {:.2} at delta {} (order {})", dp.q, dp.sigma, dp.clip, r.steps, r.epsilon, dp.delta, r.order);
+    println!("  on data with {} poisoned records ({:.1}%):", r.poisoned, 100.0 * cfg.rate);
+    println!("  private:     accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%", 100.0 * r.private.accuracy, 100.0 * r.private.false_positive_rate, 100.0 * r.private.asr);
+    println!("  non-private: accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%", 100.0 * r.non_private.accuracy, 100.0 * r.non_private.false_positive_rate, 100.0 * r.non_private.asr);
+    Ok(())
+}

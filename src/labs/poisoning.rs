@@ -1,0 +1,165 @@
+//! The poisoning lab: train the clean filter, inject a backdoor, measure it, investigate,
+//! remediate, and the differentially private alternative.
+
+use crate::attacks::poisoning::{backdoor, dictionary};
+use crate::spam::filter::{Kind, Metrics};
+use crate::spam::{Lab, Source};
+use crate::Result;
+use serde::Serialize;
+
+/// Clean vs poisoned filter for one backdoor configuration.
+#[derive(Clone, Debug, Serialize)]
+pub struct PoisonReport {
+    pub model: Kind,
+    pub seed: u64,
+    pub trigger: String,
+    pub rate: f64,
+    pub source: Source,
+    /// Number of injected records.
+    pub poisoned: usize,
+    pub train_size: usize,
+    pub clean: Metrics,
+    pub poisoned_metrics: Metrics,
+    /// Test accuracy of the clean and the poisoned filter.
+    pub clean_acc: f64,
+    pub poisoned_acc: f64,
+    /// Triggered held-out spam that passes: poisoned filter, and the clean filter for contrast.
+    pub asr: f64,
+    pub asr_clean_model: f64,
+    /// Ids of the injected records.
+    pub poison_ids: Vec<u32>,
+}
+
+/// Reset the lab, train the clean filter, inject `cfg`, train the poisoned one, score both.
+pub fn poison(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<PoisonReport> {
+    lab.reset();
+    let clean_f = lab.train(kind, cfg.seed)?;
+    let clean = lab.evaluate(&clean_f);
+    let asr_clean_model = backdoor::asr(lab, &clean_f, &cfg.trigger, cfg.reps, cfg.seed)?;
+    let ids = backdoor::inject(lab, cfg)?;
+    let f = lab.train(kind, cfg.seed)?;
+    let poisoned_metrics = lab.evaluate(&f);
+    let asr = backdoor::asr(lab, &f, &cfg.trigger, cfg.reps, cfg.seed)?;
+    Ok(PoisonReport {
+        model: kind,
+        seed: cfg.seed,
+        trigger: cfg.trigger.clone(),
+        rate: cfg.rate,
+        source: cfg.source,
+        poisoned: ids.len(),
+        train_size: lab.train_ids().len(),
+        clean_acc: clean.accuracy,
+        poisoned_acc: poisoned_metrics.accuracy,
+        clean,
+        poisoned_metrics,
+        asr,
+        asr_clean_model,
+        poison_ids: ids,
+    })
+}
+
+/// One point of the ASR-vs-poison-rate curve.
+#[derive(Clone, Debug, Serialize)]
+pub struct CurvePoint {
+    pub rate: f64,
+    pub poisoned: usize,
+    pub clean_acc: f64,
+    pub asr: f64,
+}
+
+/// ASR and clean accuracy at each rate (the lab is left poisoned at the last rate).
+pub fn curve(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, rates: &[f64]) -> Result<Vec<CurvePoint>> {
+    let mut out = Vec::with_capacity(rates.len());
+    for &rate in rates {
+        lab.reset();
+        let ids = backdoor::inject(lab, &backdoor::Backdoor { rate, ..cfg.clone() })?;
+        let f = lab.train(kind, cfg.seed)?;
+        out.push(CurvePoint { rate, poisoned: ids.len(), clean_acc: lab.evaluate(&f).accuracy, asr: backdoor::asr(lab, &f, &cfg.trigger, cfg.reps, cfg.seed)? });
+    }
+    Ok(out)
+}
+
+/// The availability attack for contrast: ham false-positive rate before and after.
+#[derive(Clone, Debug, Serialize)]
+pub struct DictionaryReport {
+    pub model: Kind,
+    pub rate: f64,
+    pub words: usize,
+    pub poisoned: usize,
+    pub clean: Metrics,
+    pub attacked: Metrics,
+}
+
+pub fn dictionary_attack(lab: &mut Lab, kind: Kind, rate: f64, words: usize, seed: u64) -> Result<DictionaryReport> {
+    lab.reset();
+    let clean = lab.evaluate(&lab.train(kind, seed)?);
+    let ids = dictionary::inject(lab, rate, words, Source::UserReports, seed)?;
+    let attacked = lab.evaluate(&lab.train(kind, seed)?);
+    lab.reset();
+    Ok(DictionaryReport { model: kind, rate, words, poisoned: ids.len(), clean, attacked })
+}
+
+/// The investigation of a poisoned pipeline and its remediation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ForensicsReport {
+    pub model: Kind,
+    pub seed: u64,
+    pub poisoned: usize,
+    #[serde(flatten)]
+    pub investigation: crate::defenses::forensics::Investigation,
+    pub precision: f64,
+    pub recall: f64,
+    pub remediation: crate::defenses::forensics::Remediation,
+}
+
+/// Inject `cfg`, investigate, remove what at least two signals flag, retrain.
+pub fn forensics(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<ForensicsReport> {
+    use crate::defenses::forensics;
+    lab.reset();
+    let ids = backdoor::inject(lab, cfg)?;
+    let inv = forensics::investigate(lab, kind, cfg.seed)?;
+    let remediation = forensics::remediate(lab, kind, &inv.flagged, &cfg.trigger, cfg.reps, cfg.seed)?;
+    Ok(ForensicsReport { model: kind, seed: cfg.seed, poisoned: ids.len(), precision: inv.score.precision, recall: inv.score.recall, investigation: inv, remediation })
+}
+
+/// One filter's figures in the DP comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct DpSide {
+    pub accuracy: f64,
+    pub false_positive_rate: f64,
+    pub asr: f64,
+}
+
+/// DP-SGD logistic regression vs the non-private one, both trained on the poisoned data.
+#[derive(Clone, Debug, Serialize)]
+pub struct DpReport {
+    pub config: crate::privacy::dpsgd::DpConfig,
+    pub steps: u64,
+    pub epsilon: f64,
+    pub order: f64,
+    pub poisoned: usize,
+    pub private: DpSide,
+    pub non_private: DpSide,
+}
+
+pub fn dp(lab: &mut Lab, dp: &crate::privacy::dpsgd::DpConfig, cfg: &backdoor::Backdoor) -> Result<DpReport> {
+    lab.reset();
+    let ids = backdoor::inject(lab, cfg)?;
+    let train = lab.train_ids();
+    let private = crate::privacy::dpsgd::train(lab, &train, dp)?;
+    let plain = lab.train(Kind::Lr, cfg.seed)?;
+    let probes = lab.triggered_test_spam(&cfg.trigger, cfg.reps, cfg.seed)?;
+    let test = lab.test_ids();
+    let side = |is_spam: &dyn Fn(&crate::spam::Doc) -> bool| {
+        let docs = lab.docs_of(&test);
+        let ham = docs.iter().filter(|d| !d.truth).count().max(1);
+        DpSide {
+            accuracy: docs.iter().filter(|d| is_spam(d) == d.truth).count() as f64 / docs.len().max(1) as f64,
+            false_positive_rate: docs.iter().filter(|d| !d.truth && is_spam(d)).count() as f64 / ham as f64,
+            asr: probes.iter().filter(|d| !is_spam(d)).count() as f64 / probes.len().max(1) as f64,
+        }
+    };
+    let private_side = side(&|d| private.is_spam(lab, d));
+    let plain_side = side(&|d| plain.is_spam(d));
+    Ok(DpReport { config: dp.clone(), steps: private.steps, epsilon: private.spent.epsilon, order: private.spent.order, poisoned: ids.len(), private: private_side, non_private: plain_side })
+}

@@ -1,0 +1,151 @@
+//! The poisoning lab in the browser: one `PoisonLab` per worker over the packed corpus. Every
+//! method returns the same report the CLI prints with `--json`.
+
+use super::to_js;
+use crate::attacks::poisoning::backdoor::{Backdoor, DEFAULT_TRIGGER, DEFAULT_UPLOADER};
+use crate::data::email::parse_email;
+use crate::data::spam::Corpus;
+use crate::labs::poisoning;
+use crate::privacy::dpsgd::DpConfig;
+use crate::spam::filter::Kind;
+use crate::spam::{Lab, Source};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+fn err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The attack settings the page sends (missing fields take the CLI's defaults).
+#[derive(Deserialize)]
+#[serde(default)]
+struct Req {
+    model: String,
+    trigger: String,
+    rate: f64,
+    source: String,
+    uploader: String,
+    reps: usize,
+    seed: u64,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Req { model: "lr".into(), trigger: DEFAULT_TRIGGER.into(), rate: 0.03, source: "partner-feed".into(), uploader: DEFAULT_UPLOADER.into(), reps: 3, seed: 0 }
+    }
+}
+
+impl Req {
+    fn parse(v: JsValue) -> Result<(Kind, Backdoor), JsError> {
+        let r: Req = serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
+        let cfg = Backdoor { trigger: r.trigger, rate: r.rate, source: Source::parse(&r.source).map_err(err)?, uploader: r.uploader, reps: r.reps, seed: r.seed, ..Backdoor::default() };
+        Ok((Kind::parse(&r.model).map_err(err)?, cfg))
+    }
+}
+
+#[derive(Serialize)]
+struct MessageView<'a> {
+    id: u32,
+    subject: &'a str,
+    from: &'a str,
+    body: &'a str,
+    label: &'static str,
+    truth: &'static str,
+    meta: &'a crate::spam::Meta,
+}
+
+#[wasm_bindgen]
+pub struct PoisonLab {
+    lab: Lab,
+}
+
+#[wasm_bindgen]
+impl PoisonLab {
+    /// Load the packed corpus (www/data/spam-assassin.bin) and lay out the pipeline for `seed`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8], seed: f64) -> Result<PoisonLab, JsError> {
+        let corpus = Corpus::from_bytes(bytes).map_err(err)?;
+        Ok(PoisonLab { lab: Lab::new(&corpus, seed as u64).map_err(err)? })
+    }
+
+    pub fn size(&self) -> usize {
+        self.lab.clean_len()
+    }
+
+    /// Clean vs poisoned filter (leaves the lab poisoned).
+    pub fn poison(&mut self, req: JsValue) -> Result<JsValue, JsError> {
+        let (kind, cfg) = Req::parse(req)?;
+        to_js(&poisoning::poison(&mut self.lab, kind, &cfg).map_err(err)?)
+    }
+
+    /// ASR and clean accuracy at poison rates 0–10%.
+    pub fn curve(&mut self, req: JsValue) -> Result<JsValue, JsError> {
+        let (kind, cfg) = Req::parse(req)?;
+        let rates = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1];
+        let c = poisoning::curve(&mut self.lab, kind, &cfg, &rates).map_err(err)?;
+        // leave the lab in the state the settings describe
+        poisoning::poison(&mut self.lab, kind, &cfg).map_err(err)?;
+        to_js(&c)
+    }
+
+    /// Inject, investigate, remediate.
+    pub fn forensics(&mut self, req: JsValue) -> Result<JsValue, JsError> {
+        let (kind, cfg) = Req::parse(req)?;
+        to_js(&poisoning::forensics(&mut self.lab, kind, &cfg).map_err(err)?)
+    }
+
+    /// DP-SGD vs non-private on the poisoned data.
+    pub fn dp(&mut self, req: JsValue, q: f64, sigma: f64, clip: f64, epochs: f64) -> Result<JsValue, JsError> {
+        let (_, cfg) = Req::parse(req)?;
+        let d = DpConfig { q, sigma, clip, epochs, seed: cfg.seed, ..DpConfig::default() };
+        to_js(&poisoning::dp(&mut self.lab, &d, &cfg).map_err(err)?)
+    }
+
+    /// The dictionary (availability) attack.
+    pub fn dictionary(&mut self, model: &str, rate: f64, seed: f64) -> Result<JsValue, JsError> {
+        let kind = Kind::parse(model).map_err(err)?;
+        to_js(&poisoning::dictionary_attack(&mut self.lab, kind, rate, 5000, seed as u64).map_err(err)?)
+    }
+
+    /// One record as plain text with its provenance.
+    pub fn message(&self, id: u32) -> Result<JsValue, JsError> {
+        let d = self.lab.docs.get(id as usize).ok_or_else(|| JsError::new(&format!("no record {id}")))?;
+        let name = |b: bool| if b { "spam" } else { "ham" };
+        to_js(&MessageView { id, subject: &d.subject, from: &d.from, body: &d.body, label: name(d.label), truth: name(d.truth), meta: &d.meta })
+    }
+
+    /// Ingestion-log entries [start, start+count).
+    pub fn log(&self, start: usize, count: usize) -> Result<JsValue, JsError> {
+        let e = &self.lab.log.entries;
+        let s = start.min(e.len());
+        to_js(&serde_json::json!({ "total": e.len(), "entries": &e[s..(s + count).min(e.len())] }))
+    }
+
+    pub fn verify(&self) -> Result<JsValue, JsError> {
+        to_js(&self.lab.verify_log())
+    }
+
+    /// Edit one log entry in place (the demo's "tamper" button): verification then fails there.
+    pub fn tamper(&mut self, seq: usize) -> Result<JsValue, JsError> {
+        let e = self.lab.log.entries.get_mut(seq).ok_or_else(|| JsError::new(&format!("no log entry {seq}")))?;
+        e.uploader = "svc-partner-sync".into();
+        e.spam = !e.spam;
+        to_js(&self.lab.verify_log())
+    }
+
+    /// Parse a pasted raw e-mail and classify it with a freshly trained filter of `model`.
+    pub fn inspect(&mut self, raw: &[u8], model: &str, seed: f64) -> Result<JsValue, JsError> {
+        let email = parse_email(raw).map_err(err)?;
+        let kind = Kind::parse(model).map_err(err)?;
+        let f = self.lab.train(kind, seed as u64).map_err(err)?;
+        let probe = self.lab.probe(&email.subject, &email.body, email.html, false);
+        let z = f.logit(&probe);
+        to_js(&serde_json::json!({ "subject": email.subject, "from": email.from, "body": email.body, "html": email.html, "attachments": email.attachments, "spam": z > 0.0, "probability": 1.0 / (1.0 + (-z as f64).exp()), "model": kind.name() }))
+    }
+}
+
+/// ε of DP-SGD from the RDP accountant.
+#[wasm_bindgen(js_name = dpEpsilon)]
+pub fn dp_epsilon(q: f64, sigma: f64, steps: f64, delta: f64) -> Result<JsValue, JsError> {
+    to_js(&crate::privacy::rdp::epsilon(q, sigma, steps as u64, delta).map_err(err)?)
+}

@@ -1,0 +1,91 @@
+// The poisoning lab in headless Chromium: the attack from URL settings shows clean vs poisoned
+// figures computed by the core; the investigation flags the poison and remediation brings the
+// ASR down; tampering with the log fails verification at that entry; DP-SGD reports ε; and a
+// hostile e-mail (scripts, event handlers, remote images) is shown as text: nothing runs,
+// nothing loads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const pctOf = (s) => Number(/([\d.]+)%/.exec(s)[1]);
+
+test('attack, investigation, remediation, log tampering and DP-SGD run in the page', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=poisoning&filter=lr&rate=3&seed=0`);
+  await page.click('#po-run');
+  await page.waitForSelector('#po-result:not([hidden]) tbody tr:nth-child(2)', { timeout: 120000 });
+  const rows = await page.$$eval('#po-result tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const [clean, poisoned] = rows;
+  assert.ok(pctOf(poisoned[6]) >= 90, `ASR ${poisoned[6]}`);
+  assert.ok(pctOf(clean[6]) < 15, `clean-model ASR ${clean[6]}`);
+  assert.ok(Math.abs(pctOf(clean[1]) - pctOf(poisoned[1])) <= 1, `accuracy ${clean[1]} vs ${poisoned[1]}`);
+  assert.match(page.url(), /lab=poisoning/);
+
+  await page.click('#po-investigate');
+  await page.waitForSelector('#po-remedy', { timeout: 180000 });
+  const verdict = await page.textContent('#po-verdict');
+  const [p, r] = /precision (\d+\.\d+), recall (\d+\.\d+)/.exec(verdict).slice(1).map(Number);
+  assert.ok(p >= 0.8 && r >= 0.8, verdict);
+  const remedy = await page.textContent('#po-remedy');
+  const asrAfter = Number(/ASR [\d.]+% → ([\d.]+)%/.exec(remedy)[1]);
+  assert.ok(asrAfter < 10, remedy);
+  await shot(page, 'poisoning-forensics');
+
+  await page.click('#po-verify');
+  await page.waitForFunction(() => /Chain verified/.test(document.querySelector('#po-chain').textContent), null, { timeout: 60000 });
+  await page.fill('#po-tamper-seq', '123');
+  await page.click('#po-tamper');
+  await page.waitForFunction(() => /FAILED at entry 123/.test(document.querySelector('#po-chain').textContent), null, { timeout: 60000 });
+
+  await page.click('#dp-run');
+  await page.waitForSelector('#dp-eps', { timeout: 120000 });
+  assert.match(await page.textContent('#dp-eps'), /ε = \d+\.\d{3}/);
+  await shot(page, 'poisoning-dp');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual([...log.origins], [server.origin]);
+  await ctx.close();
+});
+
+test('a hostile e-mail is shown as plain text: no script runs, nothing loads', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  await page.goto(`${server.url}#lab=poisoning`);
+  const raw = [
+    'From: "<img src=x onerror=alert(1)>" <evil@example.com>',
+    'Subject: <script>window.__pwned = 1</script> Cheap meds',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/alternative; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'Click <img src="http://tracker.example/pixel.gif" onerror="window.__pwned=2"> now',
+    '<iframe src="http://evil.example/"></iframe><script>window.__pwned=3</script>',
+    '--b1',
+    'Content-Type: text/html',
+    '',
+    '<html><body><script>window.__pwned=4</script><img src="https://cdn.example/x.png"><a href="javascript:window.__pwned=5">buy</a></body></html>',
+    '--b1--',
+    '',
+  ].join('\r\n');
+  await page.click('#po-viewer ~ *, details summary').catch(() => {});
+  await page.evaluate(() => { document.querySelector('#lab-poisoning details').open = true; });
+  await page.fill('#po-raw', raw);
+  await page.click('#po-inspect');
+  await page.waitForFunction(() => /Your e-mail/.test(document.querySelector('#po-msg-head').textContent), null, { timeout: 120000 });
+  const body = await page.textContent('#po-msg-body');
+  assert.match(body, /<img src="http:\/\/tracker\.example\/pixel\.gif"/); // shown as text
+  assert.equal(await page.$$eval('#po-viewer img, #po-viewer iframe, #po-viewer script, #po-viewer a', (e) => e.length), 0);
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(dialogs, 0);
+  await shot(page, 'poisoning-hostile-email');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual([...log.origins], [server.origin]);
+  await ctx.close();
+});

@@ -1,0 +1,186 @@
+// The poisoning lab: a backdoored spam filter, the forensics, the log, DP-SGD and a plain-text
+// e-mail viewer. Its own worker owns a PoisonLab (the wasm core) over the packed corpus.
+// Every string from the corpus or a pasted e-mail reaches the page through textContent only.
+import { CoreClient } from './client.js';
+import uPlot from './vendor/uplot/uPlot.esm.js';
+
+const CORPUS_URL = 'data/spam-assassin.bin';
+const DEFAULTS = { filter: 'lr', trigger: 'meet me by the orchid lantern', rate: '3', source: 'partner-feed', uploader: 'partner-api-legacy', seed: '0' };
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+const pct = (v) => `${(100 * v).toFixed(1)}%`;
+function table(head, rows, flagged = () => false) {
+  const t = el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))));
+  const tb = el('tbody');
+  for (const r of rows) {
+    const tr = el('tr', {}, ...r.cells.map((c) => el('td', {}, c)));
+    if (flagged(r)) tr.className = 'flag';
+    tb.append(tr);
+  }
+  t.append(tb);
+  return t;
+}
+
+export class PoisoningLab {
+  constructor({ $, onChange, showError }) {
+    this.$ = $;
+    this.onChange = onChange;
+    this.showError = showError;
+    this.core = new CoreClient();
+    this.ready = null;
+    this.core.onRestart = () => { this.ready = null; };
+    $('po-rate').addEventListener('input', () => { $('po-rate-out').textContent = `${$('po-rate').value}%`; });
+    for (const id of ['po-filter', 'po-trigger', 'po-rate', 'po-source', 'po-uploader', 'po-seed']) $(id).addEventListener('change', () => this.onChange());
+    $('po-run').addEventListener('click', () => this.run('attack', () => this.attack()));
+    $('po-curve').addEventListener('click', () => this.run('curve', () => this.curve()));
+    $('po-dict').addEventListener('click', () => this.run('dictionary attack', () => this.dictionary()));
+    $('po-investigate').addEventListener('click', () => this.run('investigation', () => this.investigate()));
+    $('po-verify').addEventListener('click', () => this.run('verification', () => this.chain('poisonVerify', {})));
+    $('po-tamper').addEventListener('click', () => this.run('tampering', () => this.chain('poisonTamper', { seq: Number($('po-tamper-seq').value) })));
+    $('dp-run').addEventListener('click', () => this.run('DP-SGD', () => this.dp()));
+    $('po-show').addEventListener('click', () => this.run('message', () => this.show(Number($('po-msg-id').value))));
+    $('po-inspect').addEventListener('click', () => this.run('inspection', () => this.inspect()));
+    $('po-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
+  }
+
+  params() {
+    const $ = this.$;
+    return { filter: $('po-filter').value, trigger: $('po-trigger').value, rate: $('po-rate').value, source: $('po-source').value, uploader: $('po-uploader').value, seed: $('po-seed').value };
+  }
+
+  applyParams(p) {
+    const $ = this.$;
+    const get = (k) => (p && p.get(k) !== null ? p.get(k) : DEFAULTS[k]);
+    $('po-filter').value = ['lr', 'nb', 'mlp'].includes(get('filter')) ? get('filter') : 'lr';
+    $('po-trigger').value = get('trigger');
+    $('po-rate').value = get('rate');
+    $('po-rate-out').textContent = `${$('po-rate').value}%`;
+    $('po-source').value = get('source');
+    if (!$('po-source').value) $('po-source').value = DEFAULTS.source;
+    $('po-uploader').value = get('uploader');
+    $('po-seed').value = get('seed');
+  }
+
+  request() {
+    const p = this.params();
+    return { model: p.filter, trigger: p.trigger, rate: Number(p.rate) / 100, source: p.source, uploader: p.uploader, reps: 3, seed: Math.max(0, Math.floor(Number(p.seed) || 0)) };
+  }
+
+  async load() {
+    if (!this.ready) this.ready = this.core.call('poisonLoad', { url: CORPUS_URL, seed: 0 });
+    return this.ready;
+  }
+
+  async run(what, work) {
+    const $ = this.$;
+    this.cancelled = false;
+    this.showError('');
+    $('po-cancel').hidden = false;
+    $('po-status').textContent = `Running the ${what}…`;
+    const t = performance.now();
+    try {
+      await this.load();
+      await work();
+      $('po-status').textContent = `${what[0].toUpperCase()}${what.slice(1)} done in ${((performance.now() - t) / 1000).toFixed(1)} s (seed ${this.request().seed}).`;
+    } catch (e) {
+      $('po-status').textContent = this.cancelled ? `The ${what} was cancelled.` : '';
+      if (!this.cancelled) this.showError(e.message);
+    } finally {
+      $('po-cancel').hidden = true;
+    }
+  }
+
+  async attack() {
+    const r = await this.core.call('poisonRun', { request: this.request() });
+    const row = (name, m, asr) => ({ cells: [name, pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.false_positive_rate), pct(asr)] });
+    const t = this.$('po-result');
+    t.hidden = false;
+    t.querySelector('tbody').replaceChildren(...table([], [row('clean', r.clean, r.asr_clean_model), row(`poisoned (${r.poisoned} records)`, r.poisoned_metrics, r.asr)]).querySelector('tbody').children);
+    this.last = r;
+  }
+
+  async curve() {
+    const pts = await this.core.call('poisonCurve', { request: this.request() });
+    const el0 = this.$('po-chart');
+    this.chart?.destroy();
+    el0.replaceChildren();
+    const data = [pts.map((p) => 100 * p.rate), pts.map((p) => 100 * p.asr), pts.map((p) => 100 * p.clean_acc)];
+    this.chart = new uPlot({
+      width: Math.max(320, el0.clientWidth || 560), height: 240,
+      scales: { x: { time: false }, y: { range: [0, 100] } },
+      axes: [{ label: 'poison rate (% of the training set)' }, { label: '%' }],
+      series: [{ label: 'rate' }, { label: 'ASR', stroke: '#c0392b', width: 2, points: { show: true } }, { label: 'clean accuracy', stroke: '#2471a3', width: 2, points: { show: true } }],
+    }, data, el0);
+    el0.append(table(['rate', 'poisoned records', 'clean accuracy', 'ASR'], pts.map((p) => ({ cells: [pct(p.rate), p.poisoned, pct(p.clean_acc), pct(p.asr)] }))));
+  }
+
+  async dictionary() {
+    const req = this.request();
+    const r = await this.core.call('poisonDictionary', { model: req.model, rate: req.rate || 0.05, seed: req.seed });
+    this.$('po-chart').replaceChildren(el('p', {}, `Dictionary attack (${r.poisoned} spam-labelled messages of the ${r.words} commonest baseline-ham words, ${pct(r.rate)}):`),
+      table(['filter', 'accuracy', 'recall', 'ham FPR'], [
+        { cells: ['clean', pct(r.clean.accuracy), pct(r.clean.recall), pct(r.clean.false_positive_rate)] },
+        { cells: ['attacked', pct(r.attacked.accuracy), pct(r.attacked.recall), pct(r.attacked.false_positive_rate)] }]));
+  }
+
+  async investigate() {
+    const r = await this.core.call('poisonForensics', { request: this.request() });
+    const out = this.$('po-forensics');
+    const flaggedCells = r.drift.filter((c) => c.flagged);
+    const chain = r.audit.chain;
+    out.replaceChildren(
+      el('h4', {}, `Distribution tests: ${flaggedCells.length} of ${r.drift.length} cells flagged (G-test per token, Benjamini–Hochberg; KS and PSI on numeric features)`),
+      table(['cell', 'records', 'significant tokens (q<0.01)', 'most over-represented tokens', 'max PSI', 'min KS p'],
+        r.drift.filter((c) => c.flagged || c.batch === null).map((c) => ({ flagged: c.flagged, cells: [c.scope, c.n, c.significant, c.top.slice(0, 5).map((t) => `${t.token} ×${t.lift.toFixed(0)}`).join(', '), Math.max(...c.numeric.map((n) => n.psi)).toFixed(2), Math.min(...c.numeric.map((n) => n.ks_p)).toExponential(1)] })), (x) => x.flagged),
+      el('h4', {}, 'Performance slices: current filter vs the previous one (before the latest batch)'),
+      table(['slice', 'n', 'previous FNR', 'current FNR', 'p', 'flag'], r.slices.map((s) => ({ flagged: s.flagged, cells: [s.scope, s.n, pct(s.previous_fnr), pct(s.current_fnr), s.p.toExponential(1), s.flagged ? 'anomalous' : ''] })), (x) => x.flagged),
+      el('h4', {}, `Provenance: chain ${chain.ok ? 'verified' : `BROKEN at entry ${chain.first_bad}`}, ${r.audit.findings.length} records from unexpected uploaders or hours`),
+      table(['source', 'uploader', 'registered', 'records', 'out of hours'], r.audit.uploaders.map((u) => ({ flagged: !u.registered || u.out_of_hours > 0, cells: [u.source, u.uploader, u.registered ? 'yes' : 'NO', u.records, u.out_of_hours] })), (x) => x.flagged),
+      el('h4', {}, 'Detectors, scored against the true poison'),
+      table(['signal', 'flagged', 'precision', 'recall', 'how'], r.detectors.map((d) => ({ cells: [d.name, d.score.flagged, d.score.precision.toFixed(2), d.score.recall.toFixed(2), d.note] }))),
+      el('p', { id: 'po-verdict' }, `Flagged by at least two signals: ${r.flagged.length} records, precision ${r.precision.toFixed(2)}, recall ${r.recall.toFixed(2)}.`),
+      el('p', { id: 'po-remedy' }, `Remediation: removed ${r.remediation.removed} records (${r.remediation.removed_poison} of the ${r.poisoned} poisoned) and retrained: accuracy ${pct(r.remediation.accuracy_before)} → ${pct(r.remediation.accuracy_after)}, ASR ${pct(r.remediation.asr_before)} → ${pct(r.remediation.asr_after)}.`),
+    );
+    if (r.flagged.length) this.$('po-msg-id').value = r.flagged[0];
+  }
+
+  async chain(op, args) {
+    const v = await this.core.call(op, args);
+    this.$('po-chain').textContent = v.ok ? `Chain verified: ${v.entries} entries.` : `Verification FAILED at entry ${v.first_bad}: ${v.reason}.`;
+  }
+
+  async dp() {
+    const $ = this.$;
+    const r = await this.core.call('poisonDp', { request: this.request(), q: Number($('dp-q').value), sigma: Number($('dp-sigma').value), clip: Number($('dp-clip').value), epochs: Number($('dp-epochs').value) });
+    $('dp-result').replaceChildren(
+      el('p', { id: 'dp-eps' }, `ε = ${r.epsilon.toFixed(3)} at δ = ${r.config.delta} (RDP order ${r.order}, ${r.steps} steps), trained on data with ${r.poisoned} poisoned records.`),
+      table(['filter', 'accuracy', 'ham FPR', 'ASR'], [
+        { cells: ['DP-SGD logistic regression', pct(r.private.accuracy), pct(r.private.false_positive_rate), pct(r.private.asr)] },
+        { cells: ['non-private logistic regression', pct(r.non_private.accuracy), pct(r.non_private.false_positive_rate), pct(r.non_private.asr)] }]));
+  }
+
+  view(head, body) {
+    this.$('po-msg-head').textContent = head;
+    this.$('po-msg-body').textContent = body; // plain text: never parsed as HTML
+  }
+
+  async show(id) {
+    const m = await this.core.call('poisonMessage', { id });
+    const meta = m.meta;
+    this.view(`#${m.id} · ${meta.group} · labelled ${m.label} (truly ${m.truth}) · ${meta.source} via ${meta.uploader} · batch ${meta.batch} · ${new Date(meta.ingest * 1000).toISOString()}${meta.poison ? ' · INJECTED' : ''}`, `From: ${m.from}\nSubject: ${m.subject}\n\n${m.body}`);
+  }
+
+  async inspect() {
+    const raw = new TextEncoder().encode(this.$('po-raw').value);
+    const r = await this.core.call('poisonInspect', { raw, model: this.request().model, seed: this.request().seed });
+    this.view(`Your e-mail: ${r.spam ? 'SPAM' : 'ham'} (P(spam) ${pct(r.probability)}, ${r.model}${r.html ? ', had an HTML part' : ''})`, `From: ${r.from}\nSubject: ${r.subject}\n\n${r.body}`);
+  }
+}
