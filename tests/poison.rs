@@ -29,6 +29,13 @@ fn mime_parts_encodings_and_html_are_decoded() {
     let html_only = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\nContent-Disposition: attachment\r\n\r\n<script>evil()</script><p>Buy now</p>\r\n--b--\r\n";
     let e = parse_email(html_only).unwrap();
     assert!(e.body.contains("Buy now") && !e.body.contains("evil"), "{:?}", e.body);
+    // nested multipart, an unterminated boundary, and a body without any MIME headers
+    let nested = b"Subject: nested\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\nContent-Type: text/plain\r\n\r\ninner text\r\n--inner\r\nContent-Type: text/html\r\n\r\n<p>inner html</p>\r\n--inner--\r\n--outer\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.exe\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--outer";
+    let e = parse_email(nested).unwrap();
+    assert!(e.body.contains("inner text") && !e.body.contains("TVqQ"), "{:?}", e.body);
+    assert_eq!(e.attachments, 1);
+    let plain = parse_email(b"Subject: hi\n\nJust text, caf\xe9 in latin-1 bytes\n").unwrap();
+    assert!(plain.body.starts_with("Just text"), "{:?}", plain.body);
     assert!(parse_email(b"").is_err());
     assert!(parse_email(&vec![b'a'; 5 << 20]).is_err());
 }
@@ -128,4 +135,44 @@ fn forensics_find_the_injection_and_remediation_restores_the_filter() {
     assert!(cell.flagged && cell.anomalous.iter().any(|t| t == "orchid" || t == "lantern"), "{:?}", cell.anomalous);
     // the uploader the attacker used is listed as unregistered
     assert!(r.investigation.audit.uploaders.iter().any(|u| u.uploader == backdoor::DEFAULT_UPLOADER && !u.registered));
+}
+
+/// Gaussian "clean" representations plus a 5% cluster shifted along one axis.
+fn synthetic(seed: u64) -> (Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<bool>) {
+    let mut rng = mlsec::rng::Rng::seeded(seed);
+    let d = 16;
+    let base: Vec<Vec<f32>> = (0..1000).map(|_| (0..d).map(|k| rng.normal() * (1.0 + k as f32 * 0.2)).collect()).collect();
+    let mut recent = Vec::new();
+    let mut poison = Vec::new();
+    for i in 0..600 {
+        let p = i % 20 == 0;
+        recent.push((0..d).map(|k| rng.normal() * (1.0 + k as f32 * 0.2) + if p && k == 3 { 10.0 } else { 0.0 }).collect());
+        poison.push(p);
+    }
+    (base, recent, poison)
+}
+
+#[test]
+fn spectral_signatures_and_activation_clustering_find_a_planted_cluster() {
+    use mlsec::defenses::forensics::{clustering, linalg, spectral};
+    let (base, recent, poison) = synthetic(7);
+    let w = linalg::whiten(&recent, &base);
+    let bw = linalg::whiten(&base, &base);
+    let pr = |flagged: &[usize]| {
+        let tp = flagged.iter().filter(|&&i| poison[i]).count() as f64;
+        (tp / flagged.len().max(1) as f64, tp / poison.iter().filter(|&&p| p).count() as f64)
+    };
+    let (p, r) = pr(&spectral::flag(&w, &bw));
+    assert!(p >= 0.8 && r >= 0.8, "spectral P {p} R {r}");
+    let (members, rel) = clustering::flag(&w, 1);
+    let (p, r) = pr(&members);
+    assert!(p >= 0.8 && r >= 0.8 && rel < 0.35, "AC P {p} R {r} size {rel}");
+    // the Jacobi eigensolver: a known spectrum
+    let (vals, vecs) = linalg::jacobi_eigen(&[2.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 5.0]);
+    let mut v = vals.clone();
+    v.sort_by(f64::total_cmp);
+    for (a, b) in v.iter().zip([1.0, 3.0, 5.0]) {
+        assert!((a - b).abs() < 1e-10, "{vals:?}");
+    }
+    assert!(vecs.iter().all(|e| (e.iter().map(|x| x * x).sum::<f64>() - 1.0).abs() < 1e-10));
 }

@@ -163,7 +163,7 @@ fn train_mlp(docs: &[&Doc], dim: u32, cfg: &TrainConfig, rng: &mut Rng) -> Mlp {
     let h = cfg.hidden.max(1);
     let mut m = Mlp {
         hidden: h,
-        w1: (0..dim as usize * h).map(|_| rng.normal()).collect(),
+        w1: (0..dim as usize * h).map(|_| 0.1 * rng.normal()).collect(),
         b1: vec![0.0; h],
         w2: (0..h).map(|_| rng.normal() / (h as f32).sqrt()).collect(),
         b2: 0.0,
@@ -171,7 +171,7 @@ fn train_mlp(docs: &[&Doc], dim: u32, cfg: &TrainConfig, rng: &mut Rng) -> Mlp {
     let mut act = vec![0f32; h];
     let mut dh = vec![0f32; h];
     for epoch in 0..cfg.epochs {
-        let lr = 0.2 * cfg.lr / (1.0 + epoch as f32);
+        let lr = cfg.lr / (1.0 + epoch as f32);
         for k in order(docs.len(), rng) {
             let doc = docs[k];
             m.hidden_into(&doc.x, &mut act);

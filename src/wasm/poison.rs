@@ -72,6 +72,13 @@ impl PoisonLab {
         self.lab.clean_len()
     }
 
+    /// Train a filter of `model` on the current training set; its test metrics.
+    pub fn train(&mut self, model: &str, seed: f64) -> Result<JsValue, JsError> {
+        let kind = Kind::parse(model).map_err(err)?;
+        let f = self.lab.train(kind, seed as u64).map_err(err)?;
+        to_js(&self.lab.evaluate(&f))
+    }
+
     /// Clean vs poisoned filter (leaves the lab poisoned).
     pub fn poison(&mut self, req: JsValue) -> Result<JsValue, JsError> {
         let (kind, cfg) = Req::parse(req)?;

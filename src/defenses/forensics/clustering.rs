@@ -1,6 +1,7 @@
 //! Activation clustering (Chen et al. 2018): within one class, reduce the learned
 //! representations to 10 principal components, split them by 2-means, and call the smaller
-//! cluster poison when its relative size is under 35% (their size criterion).
+//! cluster poison when its relative size is under 35% (their size criterion). The lab passes
+//! recent records whitened by the trusted baseline (see [`super::spectral`]).
 
 use super::linalg::{covariance, kmeans, top_eigenvectors};
 use crate::rng::Rng;

@@ -127,3 +127,70 @@ pub fn kmeans(rows: &[Vec<f64>], k: usize, rng: &mut Rng) -> Vec<usize> {
     }
     assign
 }
+
+/// All eigenvalues and unit eigenvectors (as rows) of a symmetric d×d matrix, by cyclic Jacobi
+/// rotations.
+pub fn jacobi_eigen(m: &[f64]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let d = (m.len() as f64).sqrt() as usize;
+    let mut a = m.to_vec();
+    let mut v = vec![0f64; d * d];
+    for i in 0..d {
+        v[i * d + i] = 1.0;
+    }
+    for _ in 0..100 {
+        let off: f64 = (0..d).flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i * d + j] * a[i * d + j]).sum();
+        if off < 1e-22 {
+            break;
+        }
+        for p in 0..d {
+            for q in p + 1..d {
+                let apq = a[p * d + q];
+                if apq.abs() < 1e-300 {
+                    continue;
+                }
+                let theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..d {
+                    let (akp, akq) = (a[k * d + p], a[k * d + q]);
+                    a[k * d + p] = c * akp - s * akq;
+                    a[k * d + q] = s * akp + c * akq;
+                }
+                for k in 0..d {
+                    let (apk, aqk) = (a[p * d + k], a[q * d + k]);
+                    a[p * d + k] = c * apk - s * aqk;
+                    a[q * d + k] = s * apk + c * aqk;
+                }
+                for k in 0..d {
+                    let (vkp, vkq) = (v[k * d + p], v[k * d + q]);
+                    v[k * d + p] = c * vkp - s * vkq;
+                    v[k * d + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let vals = (0..d).map(|i| a[i * d + i]).collect();
+    let vecs = (0..d).map(|j| (0..d).map(|i| v[i * d + j]).collect()).collect();
+    (vals, vecs)
+}
+
+/// Rows mapped into the coordinates where `reference` has identity covariance (its mean
+/// removed, ridge 1e-3 of the mean variance): directions the reference already varies in are
+/// shrunk, new ones stand out.
+pub fn whiten(rows: &[Vec<f32>], reference: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let (mean, cov) = covariance(reference);
+    let d = mean.len();
+    if d == 0 {
+        return rows.to_vec();
+    }
+    let (vals, vecs) = jacobi_eigen(&cov);
+    let ridge = 1e-3 * vals.iter().sum::<f64>().max(1e-12) / d as f64;
+    rows.iter()
+        .map(|r| {
+            let c: Vec<f64> = r.iter().zip(&mean).map(|(x, m)| *x as f64 - m).collect();
+            vecs.iter().zip(&vals).map(|(v, &l)| (v.iter().zip(&c).map(|(a, b)| a * b).sum::<f64>() / (l.max(0.0) + ridge).sqrt()) as f32).collect()
+        })
+        .collect()
+}

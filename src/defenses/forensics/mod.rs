@@ -8,7 +8,7 @@
 pub mod audit;
 pub mod clustering;
 pub mod drift;
-mod linalg;
+pub mod linalg;
 pub mod outliers;
 pub mod slices;
 pub mod spectral;
@@ -96,9 +96,13 @@ pub fn investigate(lab: &mut Lab, kind: Kind, seed: u64) -> Result<Investigation
     let (mut spec, mut ac, mut ac_sizes) = (Vec::new(), Vec::new(), Vec::new());
     if let Filter::Mlp(m) = &mlp {
         for label in [false, true] {
-            let ids: Vec<u32> = train.iter().copied().filter(|&i| lab.docs[i as usize].label == label).collect();
+            // the recent records of this label, whitened by the trusted baseline's covariance
+            let ids: Vec<u32> = train.iter().copied().filter(|&i| lab.docs[i as usize].label == label && lab.docs[i as usize].meta.batch > 0).collect();
+            let base: Vec<Vec<f32>> = train.iter().filter(|&&i| lab.docs[i as usize].label == label && lab.docs[i as usize].meta.batch == 0).map(|&i| m.representation(&lab.docs[i as usize])).collect();
             let reps: Vec<Vec<f32>> = ids.iter().map(|&i| m.representation(&lab.docs[i as usize])).collect();
-            spec.extend(spectral::flag(&reps).into_iter().map(|k| ids[k]));
+            let reps = linalg::whiten(&reps, &base);
+            let base = linalg::whiten(&base, &base);
+            spec.extend(spectral::flag(&reps, &base).into_iter().map(|k| ids[k]));
             let (members, rel) = clustering::flag(&reps, seed);
             ac_sizes.push(format!("{}: smaller cluster {:.1}%", if label { "spam" } else { "ham" }, 100.0 * rel));
             ac.extend(members.into_iter().map(|k| ids[k]));
@@ -106,8 +110,8 @@ pub fn investigate(lab: &mut Lab, kind: Kind, seed: u64) -> Result<Investigation
     }
     spec.sort_unstable();
     ac.sort_unstable();
-    detectors.push(Detector { name: "spectral signatures", score: score(lab, &spec), note: "top singular direction of the MLP's hidden layer, per label; 2-means split of the scores".into(), flagged: spec });
-    detectors.push(Detector { name: "activation clustering", score: score(lab, &ac), note: format!("2-means on 10 principal components, per label ({})", ac_sizes.join(", ")), flagged: ac });
+    detectors.push(Detector { name: "spectral signatures", score: score(lab, &spec), note: "top direction of the MLP's hidden layer (recent records, whitened by the baseline), per label; above the baseline's 99.9th percentile".into(), flagged: spec });
+    detectors.push(Detector { name: "activation clustering", score: score(lab, &ac), note: format!("2-means on 10 principal components of the whitened hidden layer, per label ({})", ac_sizes.join(", ")), flagged: ac });
     let losses = outliers::scores(lab, &baseline);
     let lo = outliers::flag(&losses);
     detectors.push(Detector { name: "loss outliers", score: score(lab, &lo), note: "loss under a filter trained on the baseline only above ln 20".into(), flagged: lo });
