@@ -133,6 +133,10 @@ fn forensics_find_the_injection_and_remediation_restores_the_filter() {
     // the trigger's words top the compromised cell's over-represented tokens
     let cell = r.investigation.drift.iter().find(|c| c.scope == "batch 4 · partner-feed · ham").unwrap();
     assert!(cell.flagged && cell.anomalous.iter().any(|t| t == "orchid" || t == "lantern"), "{:?}", cell.anomalous);
+    // the anomaly is tied to the log: the records carrying its tokens came from the attacker's account
+    let tie = r.investigation.ties.iter().find(|t| t.cell == "batch 4 · partner-feed · ham").unwrap();
+    assert_eq!(tie.unexpected_uploads, r.poisoned);
+    assert_eq!(tie.uploaders, vec![backdoor::DEFAULT_UPLOADER.to_string()]);
     // the uploader the attacker used is listed as unregistered
     assert!(r.investigation.audit.uploaders.iter().any(|u| u.uploader == backdoor::DEFAULT_UPLOADER && !u.registered));
 }

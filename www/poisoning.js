@@ -144,6 +144,8 @@ export class PoisoningLab {
       table(['slice', 'n', 'previous FNR', 'current FNR', 'p', 'flag'], r.slices.map((s) => ({ flagged: s.flagged, cells: [s.scope, s.n, pct(s.previous_fnr), pct(s.current_fnr), s.p.toExponential(1), s.flagged ? 'anomalous' : ''] })), (x) => x.flagged),
       el('h4', {}, `Provenance: chain ${chain.ok ? 'verified' : `BROKEN at entry ${chain.first_bad}`}, ${r.audit.findings.length} records from unexpected uploaders or hours`),
       table(['source', 'uploader', 'registered', 'records', 'out of hours'], r.audit.uploaders.map((u) => ({ flagged: !u.registered || u.out_of_hours > 0, cells: [u.source, u.uploader, u.registered ? 'yes' : 'NO', u.records, u.out_of_hours] })), (x) => x.flagged),
+      el('h4', {}, 'Anomalies tied to the log: records that carry a flagged cell\'s anomalous tokens, and how many came from an unexpected uploader or hour'),
+      table(['cell', 'anomalous tokens', 'records with them', 'unexpected uploads', 'uploaders'], r.ties.map((t) => ({ flagged: t.unexpected_uploads > 0, cells: [t.cell, t.tokens.join(', '), t.records, t.unexpected_uploads, t.uploaders.join(', ')] })), (x) => x.flagged),
       el('h4', {}, 'Detectors, scored against the true poison'),
       table(['signal', 'flagged', 'precision', 'recall', 'how'], r.detectors.map((d) => ({ cells: [d.name, d.score.flagged, d.score.precision.toFixed(2), d.score.recall.toFixed(2), d.note] }))),
       el('p', { id: 'po-verdict' }, `Flagged by at least two signals: ${r.flagged.length} records, precision ${r.precision.toFixed(2)}, recall ${r.recall.toFixed(2)}.`),

@@ -110,6 +110,9 @@ pub fn forensics(a: PoisonArgs) -> Result<()> {
     for s in inv.slices.iter().filter(|s| s.flagged) {
         println!("  {:<40} FNR {:.1}% -> {:.1}% (p={:.1e})", s.scope, 100.0 * s.previous_fnr, 100.0 * s.current_fnr, s.p);
     }
+    for t in &inv.ties {
+        println!("tie: {} — {} records carry {}; {} came from unexpected uploads ({})", t.cell, t.records, t.tokens.join(", "), t.unexpected_uploads, t.uploaders.join(", "));
+    }
     println!("detectors:");
     for d in &inv.detectors {
         println!("  {:<22} flagged {:>4}  precision {:.2}  recall {:.2}  ({})", d.name, d.score.flagged, d.score.precision, d.score.recall, d.note);

@@ -48,6 +48,17 @@ pub struct Detector {
     pub note: String,
 }
 
+/// A flagged cell tied to the provenance log: how many of its records that carry the cell's
+/// anomalous tokens came from an unexpected uploader or hour.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tie {
+    pub cell: String,
+    pub tokens: Vec<String>,
+    pub records: usize,
+    pub unexpected_uploads: usize,
+    pub uploaders: Vec<String>,
+}
+
 /// Everything the investigation found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Investigation {
@@ -55,6 +66,7 @@ pub struct Investigation {
     pub drift: Vec<drift::Cell>,
     pub slices: Vec<slices::Slice>,
     pub audit: audit::Audit,
+    pub ties: Vec<Tie>,
     pub detectors: Vec<Detector>,
     /// Records at least two signals flag.
     pub flagged: Vec<u32>,
@@ -92,6 +104,16 @@ pub fn investigate(lab: &mut Lab, kind: Kind, seed: u64) -> Result<Investigation
     prov.dedup();
     detectors.push(Detector { name: "provenance", score: score(lab, &prov), note: "unregistered uploader or out-of-hours upload".into(), flagged: prov });
 
+    let mut ties = Vec::new();
+    for c in cells.iter().filter(|c| c.flagged && c.batch.is_some() && c.source.is_some()) {
+        let recs = drift::flagged_records(lab, std::slice::from_ref(c));
+        let mut ups: Vec<String> = audit.findings.iter().filter(|f| recs.contains(&f.record)).map(|f| f.uploader.clone()).collect();
+        let unexpected = ups.len();
+        ups.sort();
+        ups.dedup();
+        ties.push(Tie { cell: c.scope.clone(), tokens: c.anomalous.iter().take(8).cloned().collect(), records: recs.len(), unexpected_uploads: unexpected, uploaders: ups });
+    }
+
     let mlp = lab.train(Kind::Mlp, seed)?;
     let (mut spec, mut ac, mut ac_sizes) = (Vec::new(), Vec::new(), Vec::new());
     if let Filter::Mlp(m) = &mlp {
@@ -123,7 +145,7 @@ pub fn investigate(lab: &mut Lab, kind: Kind, seed: u64) -> Result<Investigation
         }
     }
     let flagged: Vec<u32> = votes.into_iter().filter(|&(_, v)| v >= 2).map(|(i, _)| i).collect();
-    Ok(Investigation { seed, score: score(lab, &flagged), drift: cells, slices, audit, detectors, flagged })
+    Ok(Investigation { seed, score: score(lab, &flagged), drift: cells, slices, audit, ties, detectors, flagged })
 }
 
 /// Before and after removing the flagged records.
