@@ -13,6 +13,7 @@
 
 pub mod data;
 pub mod defenses;
+pub mod api;
 pub mod attacks;
 pub mod error;
 pub mod labs;

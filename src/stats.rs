@@ -128,3 +128,70 @@ pub fn two_proportion_greater(x1: usize, n1: usize, x2: usize, n2: usize) -> f64
         Err(_) => f64::NAN,
     }
 }
+
+/// Shapiro–Wilk W and its p-value for 3 ≤ n ≤ 5000, by Royston's (1992, 1995) approximations
+/// (algorithm AS R94, which `scipy.stats.shapiro` also uses). Returns `None` for fewer than 3
+/// values or a constant sample.
+pub fn shapiro_wilk(x: &[f64]) -> Option<(f64, f64)> {
+    let n = x.len();
+    if !(3..=5000).contains(&n) {
+        return None;
+    }
+    let mut s = x.to_vec();
+    s.sort_by(f64::total_cmp);
+    let mean = s.iter().sum::<f64>() / n as f64;
+    let ss: f64 = s.iter().map(|v| (v - mean) * (v - mean)).sum();
+    if ss <= 0.0 {
+        return None;
+    }
+    let norm = Normal::new(0.0, 1.0).ok()?;
+    let nf = n as f64;
+    // coefficients a_i (antisymmetric): a_{n+1-i} = −a_i
+    let m: Vec<f64> = (1..=n).map(|i| norm.inverse_cdf((i as f64 - 0.375) / (nf + 0.25))).collect();
+    let mm: f64 = m.iter().map(|v| v * v).sum();
+    let mut a = vec![0f64; n];
+    if n == 3 {
+        a[0] = -std::f64::consts::FRAC_1_SQRT_2;
+        a[2] = std::f64::consts::FRAC_1_SQRT_2;
+    } else {
+        let u = 1.0 / nf.sqrt();
+        let poly = |c: &[f64]| c.iter().rev().fold(0.0, |acc, k| acc * u + k);
+        let an = m[n - 1] / mm.sqrt() + poly(&[0.0, 0.221157, -0.147981, -2.071190, 4.434685, -2.706056]);
+        if n > 5 {
+            let an1 = m[n - 2] / mm.sqrt() + poly(&[0.0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582663]);
+            let phi = (mm - 2.0 * m[n - 1].powi(2) - 2.0 * m[n - 2].powi(2)) / (1.0 - 2.0 * an * an - 2.0 * an1 * an1);
+            for i in 2..n - 2 {
+                a[i] = m[i] / phi.sqrt();
+            }
+            a[n - 1] = an;
+            a[n - 2] = an1;
+            a[0] = -an;
+            a[1] = -an1;
+        } else {
+            let phi = (mm - 2.0 * m[n - 1].powi(2)) / (1.0 - 2.0 * an * an);
+            for i in 1..n - 1 {
+                a[i] = m[i] / phi.sqrt();
+            }
+            a[n - 1] = an;
+            a[0] = -an;
+        }
+    }
+    let num: f64 = a.iter().zip(&s).map(|(a, v)| a * v).sum();
+    let w = (num * num / ss).min(1.0);
+    let p = if n == 3 {
+        let p = 6.0 / std::f64::consts::PI * (w.sqrt().asin() - 0.75f64.sqrt().asin());
+        p.clamp(0.0, 1.0)
+    } else if n <= 11 {
+        let gamma = 0.459 * nf - 2.273;
+        let y = -(gamma - (1.0 - w).ln()).ln();
+        let mu = 0.5440 - 0.39978 * nf + 0.025054 * nf * nf - 0.0006714 * nf.powi(3);
+        let sigma = (1.3822 - 0.77857 * nf + 0.062767 * nf * nf - 0.0020322 * nf.powi(3)).exp();
+        norm.sf((y - mu) / sigma)
+    } else {
+        let l = nf.ln();
+        let mu = 0.0038915 * l.powi(3) - 0.083751 * l * l - 0.31082 * l - 1.5861;
+        let sigma = (0.0030302 * l * l - 0.082676 * l - 0.4803).exp();
+        norm.sf(((1.0 - w).ln() - mu) / sigma)
+    };
+    Some((w, p))
+}

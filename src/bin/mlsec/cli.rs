@@ -166,6 +166,25 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Flood the mock prediction API from one key: the token bucket's bound, other keys served, the audit log intact.
+    Flood {
+        #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
+        model: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Tokens per second.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 100.0)]
+        burst: f64,
+        /// Simulated time between the flooding key's calls.
+        #[arg(long, default_value_t = 1.0)]
+        interval_ms: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Differential privacy: `epsilon` (RDP accountant) or `train` (DP-SGD filter vs the backdoor).
     Dp {
         /// epsilon or train.
@@ -418,6 +437,7 @@ pub fn main() -> ExitCode {
         Cmd::Forensics { corpus, model, trigger, rate, source, uploader, reps, seed, json } => {
             crate::poison::forensics(crate::poison::PoisonArgs { corpus, model, trigger, rate, source, uploader, reps, curve: false, dictionary: false, seed, json })
         }
+        Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extract::flood(&model, queries, rate, burst, interval_ms, seed, json),
         Cmd::Dp { what, q, sigma, steps, delta, clip, epochs, corpus, trigger, rate, seed, json } => match what.as_str() {
             "epsilon" => crate::poison::dp_epsilon(q, sigma, steps, delta, json),
             "train" => {

@@ -8,6 +8,8 @@ mod attack;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
+mod extract;
+#[cfg(not(target_arch = "wasm32"))]
 mod poison;
 #[cfg(not(target_arch = "wasm32"))]
 mod scan;
