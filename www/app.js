@@ -65,6 +65,8 @@ function setLab(next) {
   }
   for (const l of LABS) $(`lab-${l}`).hidden = l !== lab;
   document.querySelector('.gallery-col').hidden = !IMAGE_LABS.includes(lab);
+  // the poisoning lab reports in its own status line
+  $('status').hidden = lab === 'poisoning';
 }
 
 // --- gallery --------------------------------------------------------------------------------

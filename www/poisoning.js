@@ -2,20 +2,12 @@
 // e-mail viewer. Its own worker owns a PoisonLab (the wasm core) over the packed corpus.
 // Every string from the corpus or a pasted e-mail reaches the page through textContent only.
 import { CoreClient } from './client.js';
+import { el } from './dom.js';
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const CORPUS_URL = 'data/spam-assassin.bin';
 const DEFAULTS = { filter: 'lr', trigger: 'meet me by the orchid lantern', rate: '3', source: 'partner-feed', uploader: 'partner-api-legacy', seed: '0' };
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return e;
-}
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 function table(head, rows, flagged = () => false) {
   const t = el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))));

@@ -3,19 +3,11 @@
 // findings and the pickle disassembly with the offending opcodes highlighted.
 // Every string from a file (names, chains, opcode arguments) goes through textContent.
 import { CoreClient } from './client.js';
+import { el } from './dom.js';
 
 const SAMPLES = 'scan-samples/';
 const ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return e;
-}
 
 function size(n) {
   if (n < 1024) return `${n} B`;

@@ -227,65 +227,19 @@ enum Cmd {
     },
     /// Backdoor the spam filter: clean vs poisoned accuracy and attack success rate.
     Poison {
-        /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-        /// nb, lr or mlp.
-        #[arg(long, default_value = "lr")]
-        model: String,
-        #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_TRIGGER)]
-        trigger: String,
-        /// Share of the poisoned training set that is poison (0-0.5).
-        #[arg(long, default_value_t = 0.03)]
-        rate: f64,
-        /// The compromised source.
-        #[arg(long, default_value = "partner-feed")]
-        source: String,
-        /// The account the poison is uploaded with.
-        #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER)]
-        uploader: String,
-        /// Times the trigger is inserted per message.
-        #[arg(long, default_value_t = 3)]
-        reps: usize,
+        #[command(flatten)]
+        args: crate::poison::PoisonArgs,
         /// Also print the ASR-vs-rate curve (0-10%).
         #[arg(long)]
         curve: bool,
         /// Run the availability (dictionary) attack of Nelson et al. instead.
         #[arg(long)]
         dictionary: bool,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
     },
     /// Poison the pipeline, then investigate it (distribution tests, slices, provenance, detectors) and remediate.
     Forensics {
-        /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-        /// nb, lr or mlp.
-        #[arg(long, default_value = "lr")]
-        model: String,
-        #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_TRIGGER)]
-        trigger: String,
-        /// Share of the poisoned training set that is poison (0-0.5).
-        #[arg(long, default_value_t = 0.03)]
-        rate: f64,
-        /// The compromised source.
-        #[arg(long, default_value = "partner-feed")]
-        source: String,
-        /// The account the poison is uploaded with.
-        #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER)]
-        uploader: String,
-        /// Times the trigger is inserted per message.
-        #[arg(long, default_value_t = 3)]
-        reps: usize,
-        #[arg(long)]
-        #[arg(long)]
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        args: crate::poison::PoisonArgs,
     },
 }
 
@@ -434,23 +388,19 @@ pub fn main() -> ExitCode {
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
-        Cmd::Forensics { corpus, model, trigger, rate, source, uploader, reps, seed, json } => {
-            crate::poison::forensics(crate::poison::PoisonArgs { corpus, model, trigger, rate, source, uploader, reps, curve: false, dictionary: false, seed, json })
-        }
+        Cmd::Forensics { args } => crate::poison::forensics(args),
         Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extract::flood(&model, queries, rate, burst, interval_ms, seed, json),
         Cmd::Dp { what, q, sigma, steps, delta, clip, epochs, corpus, trigger, rate, seed, json } => match what.as_str() {
             "epsilon" => crate::poison::dp_epsilon(q, sigma, steps, delta, json),
             "train" => {
                 let d = mlsec::privacy::dpsgd::DpConfig { q, sigma, clip, epochs, delta, seed, ..Default::default() };
-                let a = crate::poison::PoisonArgs { corpus, model: "lr".into(), trigger, rate, source: "partner-feed".into(), uploader: mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER.into(), reps: 3, curve: false, dictionary: false, seed, json };
+                let a = crate::poison::PoisonArgs { corpus, model: "lr".into(), trigger, rate, source: "partner-feed".into(), uploader: mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER.into(), reps: 3, seed, json };
                 crate::poison::dp_train(a, d)
             }
             other => Err(mlsec::Error::InvalidArgument(format!("mlsec dp {other}: use `epsilon` or `train`"))),
         },
         Cmd::PackSpam { from, out } => crate::poison::pack_spam(&from, &out),
-        Cmd::Poison { corpus, model, trigger, rate, source, uploader, reps, curve, dictionary, seed, json } => {
-            crate::poison::poison(crate::poison::PoisonArgs { corpus, model, trigger, rate, source, uploader, reps, curve, dictionary, seed, json })
-        }
+        Cmd::Poison { args, curve, dictionary } => crate::poison::poison(args, curve, dictionary),
         Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::attack::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::attack::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json } => {

@@ -31,26 +31,48 @@ fn load_lab(corpus: Option<PathBuf>, seed: u64) -> Result<Lab> {
     Lab::new(&Corpus::load(&path)?, seed)
 }
 
+/// The settings `poison`, `forensics` and `dp train` share.
+#[derive(clap::Args)]
 pub struct PoisonArgs {
+    /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
+    #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// nb, lr or mlp.
+    #[arg(long, default_value = "lr")]
     pub model: String,
+    #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_TRIGGER)]
     pub trigger: String,
+    /// Share of the poisoned training set that is poison (0-0.5).
+    #[arg(long, default_value_t = 0.03)]
     pub rate: f64,
+    /// The compromised source.
+    #[arg(long, default_value = "partner-feed")]
     pub source: String,
+    /// The account the poison is uploaded with.
+    #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER)]
     pub uploader: String,
+    /// Times the trigger is inserted per message.
+    #[arg(long, default_value_t = 3)]
     pub reps: usize,
-    pub curve: bool,
-    pub dictionary: bool,
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[arg(long)]
     pub json: bool,
 }
 
-pub fn poison(a: PoisonArgs) -> Result<()> {
+impl PoisonArgs {
+    /// The backdoor these settings describe.
+    fn backdoor(&self) -> Result<Backdoor> {
+        Ok(Backdoor { trigger: self.trigger.clone(), rate: self.rate, source: Source::parse(&self.source)?, uploader: self.uploader.clone(), reps: self.reps, seed: self.seed, ..Backdoor::default() })
+    }
+}
+
+pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool) -> Result<()> {
     let t = Instant::now();
     let kind = Kind::parse(&a.model)?;
+    let cfg = a.backdoor()?;
     let mut lab = load_lab(a.corpus, a.seed)?;
-    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
-    if a.dictionary {
+    if dictionary {
         let r = poisoning::dictionary_attack(&mut lab, kind, a.rate, 5000, a.seed)?;
         if a.json {
             return print(&r);
@@ -59,7 +81,7 @@ pub fn poison(a: PoisonArgs) -> Result<()> {
         return Ok(());
     }
     let report = poisoning::poison(&mut lab, kind, &cfg)?;
-    let curve = if a.curve { Some(poisoning::curve(&mut lab, kind, &cfg, &[0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1])?) } else { None };
+    let curve = if with_curve { Some(poisoning::curve(&mut lab, kind, &cfg, &[0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1])?) } else { None };
     if a.json {
         #[derive(serde::Serialize)]
         struct Out<'a> {
@@ -86,8 +108,8 @@ pub fn poison(a: PoisonArgs) -> Result<()> {
 pub fn forensics(a: PoisonArgs) -> Result<()> {
     let t = Instant::now();
     let kind = Kind::parse(&a.model)?;
+    let cfg = a.backdoor()?;
     let mut lab = load_lab(a.corpus, a.seed)?;
-    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
     let r = poisoning::forensics(&mut lab, kind, &cfg)?;
     if a.json {
         #[derive(serde::Serialize)]
@@ -134,8 +156,8 @@ pub fn dp_epsilon(q: f64, sigma: f64, steps: u64, delta: f64, json: bool) -> Res
 
 pub fn dp_train(a: PoisonArgs, dp: mlsec::privacy::dpsgd::DpConfig) -> Result<()> {
     let t = Instant::now();
+    let cfg = a.backdoor()?;
     let mut lab = load_lab(a.corpus, a.seed)?;
-    let cfg = Backdoor { trigger: a.trigger, rate: a.rate, source: Source::parse(&a.source)?, uploader: a.uploader, reps: a.reps, seed: a.seed, ..Backdoor::default() };
     let r = poisoning::dp(&mut lab, &dp, &cfg)?;
     if a.json {
         #[derive(serde::Serialize)]
