@@ -113,7 +113,8 @@ fn prada_flags_synthetic_steps_and_not_independent_samples() {
     // steps beside the seeds' large distances: far from normal.
     let mut rng = Rng::seeded(1);
     let mut set: Vec<(Vec<f32>, usize)> = (0..100).map(|i| ((0..3072).map(|_| rng.uniform()).collect(), i % 10)).collect();
-    let mut attacker = Prada::new(10, 0.96, 100);
+    let d = Config::default();
+    let mut attacker = Prada::new(10, d.prada_delta, d.prada_min);
     let mut flagged = false;
     for (x, c) in &set {
         flagged |= attacker.observe(x, *c);
@@ -128,7 +129,7 @@ fn prada_flags_synthetic_steps_and_not_independent_samples() {
     }
     assert!(flagged, "W = {:?}", attacker.state.w);
     // independent samples: the distances stay normal-looking
-    let mut benign = Prada::new(10, 0.96, 100);
+    let mut benign = Prada::new(10, d.prada_delta, d.prada_min);
     let mut any = false;
     for i in 0..400 {
         let x: Vec<f32> = (0..3072).map(|_| rng.uniform()).collect();
@@ -181,4 +182,42 @@ fn mlsec_flood_keeps_the_bound_serves_other_keys_and_loses_nothing() {
     assert_eq!(r["benign_served"], r["benign_sent"]);
     assert_eq!(r["log_entries"].as_u64().unwrap(), 10_000 + r["benign_sent"].as_u64().unwrap());
     assert_eq!(r["log_verified"], true);
+}
+
+#[test]
+fn prada_raises_no_alert_on_benign_clients_sending_natural_images() {
+    use mlsec::data::cifar::{self, Split};
+    use mlsec::model::onnx::OnnxClassifier;
+    use mlsec::model::Classifier;
+    let s = cifar::load(&cifar::data_dir(None), Split::Test, None).unwrap();
+    let clf = OnnxClassifier::from_bytes(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/cifar10_resnet9.onnx")).unwrap()).unwrap();
+    let all = s.batch(0, s.len()).unwrap();
+    // the attacker pool: even positions of the class-interleaved order
+    let pool: Vec<usize> = (0..s.len()).step_by(2).collect();
+    let mut preds = vec![0usize; s.len()];
+    for chunk in pool.chunks(500) {
+        let b = mlsec::tensor::Batch::new(all.view().select(ndarray::Axis(0), chunk).to_owned()).unwrap();
+        for (k, p) in clf.predict(&b).unwrap().into_iter().enumerate() {
+            preds[chunk[k]] = p;
+        }
+    }
+    let d = Config::default();
+    let mut flagged = Vec::new();
+    for seed in 0..20u64 {
+        let mut rng = Rng::seeded(seed);
+        let mut order = pool.clone();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let mut p = Prada::new(10, d.prada_delta, d.prada_min);
+        let mut any = false;
+        for &i in order.iter().take(1000) {
+            let img: Vec<f32> = all.view().index_axis(ndarray::Axis(0), i).iter().copied().collect();
+            any |= p.observe(&img, preds[i]);
+        }
+        if any {
+            flagged.push((seed, p.state.w));
+        }
+    }
+    assert!(flagged.is_empty(), "benign clients flagged: {flagged:?}");
 }
