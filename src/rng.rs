@@ -31,6 +31,13 @@ impl Rng {
         self.inner.random_range(0..n.max(1))
     }
 
+    /// Fisher–Yates shuffle in place (draws `below(i + 1)` for i = n−1 … 1).
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+
     /// Standard normal via Box–Muller.
     pub fn normal(&mut self) -> f32 {
         let u1 = self.inner.random::<f32>().max(f32::MIN_POSITIVE);

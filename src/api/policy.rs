@@ -71,6 +71,9 @@ fn renormalise(p: &mut [f32]) {
 
 /// Apply `policy` to the victim's probabilities (`rng` for the noise policy only).
 pub fn apply(policy: &Policy, probs: &[f32], rng: &mut Rng) -> Answer {
+    if probs.is_empty() {
+        return Answer { label: None, probs: None };
+    }
     let top = argmax(probs);
     match *policy {
         Policy::Probs => Answer { label: Some(top), probs: Some(probs.to_vec()) },

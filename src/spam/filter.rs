@@ -130,9 +130,7 @@ fn train_nb(docs: &[&Doc], dim: u32, alpha: f32) -> NaiveBayes {
 
 fn order(n: usize, rng: &mut Rng) -> Vec<usize> {
     let mut o: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        o.swap(i, rng.below(i + 1));
-    }
+    rng.shuffle(&mut o);
     o
 }
 

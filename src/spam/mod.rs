@@ -164,9 +164,7 @@ impl Lab {
         let mut batch = vec![0u8; corpus.messages.len()];
         for g in Group::ALL {
             let mut ids: Vec<usize> = (0..corpus.messages.len()).filter(|&i| corpus.messages[i].group == g).collect();
-            for i in (1..ids.len()).rev() {
-                ids.swap(i, rng.below(i + 1));
-            }
+            rng.shuffle(&mut ids);
             let n_test = ids.len() / 4;
             let n_att = if g == Group::Spam2 { ids.len() / 5 } else { 0 };
             for (k, &i) in ids.iter().enumerate() {

@@ -64,9 +64,7 @@ pub fn inject(lab: &mut Lab, cfg: &Backdoor) -> Result<Vec<u32>> {
     }
     let mut rng = Rng::seeded(cfg.seed ^ 0xbac0_0d00);
     let mut order = pool.clone();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
+    rng.shuffle(&mut order);
     let mut ids = Vec::with_capacity(k);
     for j in 0..k {
         let src = &lab.docs[order[j % order.len()] as usize];

@@ -21,6 +21,17 @@ pub fn pack_spam(from: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A report with the wall-clock seconds it took, flattened into one JSON object.
+fn print_timed<T: serde::Serialize>(report: &T, t: Instant) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Out<'a, T: serde::Serialize> {
+        #[serde(flatten)]
+        report: &'a T,
+        seconds: f64,
+    }
+    print(&Out { report, seconds: t.elapsed().as_secs_f64() })
+}
+
 fn print<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v).map_err(|e| Error::Data(e.to_string()))?);
     Ok(())
@@ -112,13 +123,7 @@ pub fn forensics(a: PoisonArgs) -> Result<()> {
     let mut lab = load_lab(a.corpus, a.seed)?;
     let r = poisoning::forensics(&mut lab, kind, &cfg)?;
     if a.json {
-        #[derive(serde::Serialize)]
-        struct Out<'a> {
-            #[serde(flatten)]
-            report: &'a poisoning::ForensicsReport,
-            seconds: f64,
-        }
-        return print(&Out { report: &r, seconds: t.elapsed().as_secs_f64() });
+        return print_timed(&r, t);
     }
     let inv = &r.investigation;
     println!("forensics on a {} filter, seed {}: {} poisoned records injected via {}", kind.name(), a.seed, r.poisoned, cfg.source.name());
@@ -160,13 +165,7 @@ pub fn dp_train(a: PoisonArgs, dp: mlsec::privacy::dpsgd::DpConfig) -> Result<()
     let mut lab = load_lab(a.corpus, a.seed)?;
     let r = poisoning::dp(&mut lab, &dp, &cfg)?;
     if a.json {
-        #[derive(serde::Serialize)]
-        struct Out<'a> {
-            #[serde(flatten)]
-            report: &'a poisoning::DpReport,
-            seconds: f64,
-        }
-        return print(&Out { report: &r, seconds: t.elapsed().as_secs_f64() });
+        return print_timed(&r, t);
     }
     println!("DP-SGD logistic regression (q {}, sigma {}, C {}, {} steps): epsilon {:.2} at delta {} (order {})", dp.q, dp.sigma, dp.clip, r.steps, r.epsilon, dp.delta, r.order);
     println!("  on data with {} poisoned records ({:.1}%):", r.poisoned, 100.0 * cfg.rate);
