@@ -141,7 +141,7 @@ fn prada_flags_synthetic_steps_and_not_independent_samples() {
 #[test]
 fn the_api_serves_refuses_and_logs_every_call() {
     let cfg = Config { rate: 10.0, burst: 5.0, quota: 12, policy: Policy::Label, ..Config::default() };
-    let mut api = Api::new(cfg, 3, &["a", "b"], |x: &[f32]| Ok(vec![x[0], 1.0 - x[0], 0.0]));
+    let mut api = Api::new(cfg, 3, &["a", "b"], |x: &[f32], n: usize| Ok((0..n).flat_map(|i| { let v = x[i * x.len() / n]; [v, 1.0 - v, 0.0] }).collect()));
     let mut served = 0;
     for i in 0..20 {
         match api.query("a", i as f64, &[0.9, 0.0]).unwrap() {
@@ -191,24 +191,16 @@ fn prada_raises_no_alert_on_benign_clients_sending_natural_images() {
     use mlsec::model::Classifier;
     let s = cifar::load(&cifar::data_dir(None), Split::Test, None).unwrap();
     let clf = OnnxClassifier::from_bytes(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/cifar10_resnet9.onnx")).unwrap()).unwrap();
-    let all = s.batch(0, s.len()).unwrap();
-    // the attacker pool: even positions of the class-interleaved order
-    let pool: Vec<usize> = (0..s.len()).step_by(2).collect();
-    let mut preds = vec![0usize; s.len()];
-    for chunk in pool.chunks(500) {
-        let b = mlsec::tensor::Batch::new(all.view().select(ndarray::Axis(0), chunk).to_owned()).unwrap();
-        for (k, p) in clf.predict(&b).unwrap().into_iter().enumerate() {
-            preds[chunk[k]] = p;
-        }
-    }
+    // the attacker's pool: the class-balanced half the extraction lab queries from
+    let (all, _, _) = mlsec::labs::extraction::halves(&s).unwrap();
+    let pool: Vec<usize> = (0..all.len()).collect();
+    let preds = clf.predict(&all).unwrap();
     let d = Config::default();
     let mut flagged = Vec::new();
     for seed in 0..20u64 {
         let mut rng = Rng::seeded(seed);
         let mut order = pool.clone();
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
+        rng.shuffle(&mut order);
         let mut p = Prada::new(10, d.prada_delta, d.prada_min);
         let mut any = false;
         for &i in order.iter().take(1000) {

@@ -2,6 +2,7 @@ import { CoreClient } from './client.js';
 import { EvasionLab } from './evasion.js';
 import { ScannerLab } from './scanner.js';
 import { PoisoningLab } from './poisoning.js';
+import { ExtractionLab } from './extraction.js';
 
 const PAGE = 40;
 // The committed models; `robust` is listed when the build shipped it.
@@ -23,7 +24,8 @@ let lab = 'classify';
 let evasion = null;
 let scanner = null;
 let poisoning = null;
-const LABS = ['classify', 'evasion', 'scanner', 'poisoning'];
+let extraction = null;
+const LABS = ['classify', 'evasion', 'extraction', 'scanner', 'poisoning'];
 // Labs that work on the test images (the gallery column is shown for them only).
 const IMAGE_LABS = ['classify', 'evasion'];
 
@@ -41,6 +43,7 @@ function writeHash() {
   if (lab === 'evasion' && evasion) for (const [k, v] of Object.entries(evasion.params())) p.set(k, v);
   if (lab === 'scanner' && scanner) for (const [k, v] of Object.entries(scanner.params())) p.set(k, v);
   if (lab === 'poisoning' && poisoning) for (const [k, v] of Object.entries(poisoning.params())) p.set(k, v);
+  if (lab === 'extraction' && extraction) for (const [k, v] of Object.entries(extraction.params())) p.set(k, v);
   history.replaceState(null, '', `#${p}`);
 }
 
@@ -65,8 +68,8 @@ function setLab(next) {
   }
   for (const l of LABS) $(`lab-${l}`).hidden = l !== lab;
   document.querySelector('.gallery-col').hidden = !IMAGE_LABS.includes(lab);
-  // the poisoning lab reports in its own status line
-  $('status').hidden = lab === 'poisoning';
+  // the poisoning and extraction labs report in their own status lines
+  $('status').hidden = lab === 'poisoning' || lab === 'extraction';
 }
 
 // --- gallery --------------------------------------------------------------------------------
@@ -205,6 +208,10 @@ async function main() {
   poisoning = new PoisoningLab({ $, onChange: writeHash, showError });
   poisoning.applyParams(state.params);
   if (lab === 'poisoning') writeHash();
+  // The extraction lab runs in its own worker (victim + surrogate).
+  extraction = new ExtractionLab({ $, onChange: writeHash, showError });
+  extraction.applyParams(state.params);
+  if (lab === 'extraction') writeHash();
   // which committed models this build ships
   const choice = $('model-choice');
   for (const [key, m] of Object.entries(MODELS)) {
@@ -282,6 +289,7 @@ async function main() {
       if (lab === 'evasion') evasion.applyParams(s.params);
       if (lab === 'scanner') scanner.applyParams(s.params);
       if (lab === 'poisoning') poisoning.applyParams(s.params);
+      if (lab === 'extraction') extraction.applyParams(s.params);
       if (selected === null && lab === 'evasion') selectSample(0);
       else writeHash();
     }

@@ -1,6 +1,6 @@
 // Times the committed model's forward pass at batch 1 and 32 under tract-wasm and under
 // onnxruntime-web, in the same page, same inputs. Result in window.benchResult.
-import init, { Model, Attacker, PoisonLab } from './pkg/mlsec.js';
+import init, { Model, Attacker, PoisonLab, ExtractLab } from './pkg/mlsec.js';
 import { WorkerPool } from './pool.js';
 
 const MODEL = 'models/cifar10_resnet9.onnx';
@@ -144,6 +144,32 @@ async function main() {
     res.poison_forensics_seconds = (performance.now() - t0) / 1000;
     res.poison_forensics_precision = f.precision;
     res.poison_forensics_recall = f.recall;
+    lab.free();
+  }
+  // The extraction lab: 500 natural queries through the mock API (victim = the committed model,
+  // answers in batches of 64), then surrogate training throughput per architecture (samples/s,
+  // median of 3 epochs over the 500 answers after one warm-up epoch).
+  {
+    const mb = new Uint8Array(await (await fetch(MODEL)).arrayBuffer());
+    const sb = new Uint8Array(await (await fetch('data/cifar10-test.bin')).arrayBuffer());
+    const lab = new ExtractLab(mb, sb, { policy: 'probs', rate: 1e9, burst: 1e9 });
+    for (const arch of ['cnn-s', 'cnn-m']) {
+      lab.configure({ policy: 'probs', rate: 1e9, burst: 1e9 });
+      lab.start({ strategy: 'natural', budget: 500, arch, epochs: 1, seed: 0 });
+      let t0 = performance.now();
+      while (lab.queryRound() !== null) { /* every round */ }
+      const qs = (performance.now() - t0) / 1000;
+      if (arch === 'cnn-s') res.extract_api_queries_per_second = 500 / qs;
+      lab.trainEpoch();
+      const times = [];
+      for (let r = 0; r < 3; r++) {
+        t0 = performance.now();
+        lab.trainEpoch();
+        times.push((performance.now() - t0) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      res[`extract_train_${arch}_samples_per_second`] = 500 / times[1];
+    }
     lab.free();
   }
   window.benchResult = res;

@@ -1,11 +1,12 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon, ExtractLab } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
 let attacker = null;
 let samples = null;
 let poisonLab = null;
+let extractLab = null;
 
 function boot() {
   if (!ready) ready = init({ module_or_path: new URL('./pkg/mlsec_bg.wasm', import.meta.url) });
@@ -109,6 +110,25 @@ const ops = {
     const report = scanBytes(bytes, name, true);
     return { ...report, ms: performance.now() - t };
   },
+  // The extraction lab (its own worker): the provider's mock API over the victim and the
+  // attacker's surrogate, stepped by the page (a round of queries, epochs, an evaluation).
+  async extractLoad({ modelUrl, samplesUrl, provider }) {
+    const [mb, sb] = [await fetchBytes(modelUrl), await fetchBytes(samplesUrl)];
+    extractLab?.free();
+    extractLab = new ExtractLab(mb, sb, provider);
+    return extractLab.info();
+  },
+  async extractConfigure({ provider }) { extractLab.configure(provider); return extractLab.keys(); },
+  async extractStart({ attack }) { return Array.from(extractLab.start(attack)); },
+  async extractRound() { return extractLab.queryRound(); },
+  async extractEpoch() { return extractLab.trainEpoch(); },
+  async extractEvaluate() { return extractLab.evaluate(); },
+  async extractReport() { return extractLab.report(); },
+  async extractTransfer({ eps, steps, images, seed }) { return extractLab.transfer(eps, steps, images, seed); },
+  async extractKeys() { return extractLab.keys(); },
+  async extractLog({ count }) { return extractLab.log(count); },
+  async extractVerify() { return extractLab.verify(); },
+  async extractTamper({ seq }) { return extractLab.tamper(seq); },
   // The poisoning lab (its own worker): one PoisonLab over the packed SpamAssassin corpus.
   async poisonLoad({ url, seed }) {
     const bytes = await fetchBytes(url);

@@ -69,8 +69,9 @@ pub struct KeyStatus {
     pub prada: prada::PradaState,
 }
 
-/// The API: `victim` maps one CHW image to class probabilities.
-pub struct Api<F: FnMut(&[f32]) -> crate::Result<Vec<f32>>> {
+/// The API: `victim` maps `n` CHW images (one after the other) to their class probabilities
+/// (`n × classes` values).
+pub struct Api<F: FnMut(&[f32], usize) -> crate::Result<Vec<f32>>> {
     pub config: Config,
     victim: F,
     classes: usize,
@@ -79,7 +80,7 @@ pub struct Api<F: FnMut(&[f32]) -> crate::Result<Vec<f32>>> {
     rng: Rng,
 }
 
-impl<F: FnMut(&[f32]) -> crate::Result<Vec<f32>>> Api<F> {
+impl<F: FnMut(&[f32], usize) -> crate::Result<Vec<f32>>> Api<F> {
     pub fn new(config: Config, classes: usize, keys: &[&str], victim: F) -> Self {
         let clients = keys.iter().map(|k| (k.to_string(), Self::client(&config, classes))).collect();
         let rng = Rng::seeded(config.seed ^ 0xa91_0001);
@@ -92,44 +93,93 @@ impl<F: FnMut(&[f32]) -> crate::Result<Vec<f32>>> Api<F> {
 
     /// One call from `key` at `now_ms` with a CHW image.
     pub fn query(&mut self, key: &str, now_ms: f64, x: &[f32]) -> crate::Result<Result<Answer, Refusal>> {
-        let input = audit::input_hash(x);
+        let mut out = self.query_batch(key, &[now_ms], x)?;
+        out.pop().ok_or_else(|| crate::Error::Model("no answer".into()))
+    }
+
+    /// Calls from `key` at `times` (one per image; `xs` holds the CHW images one after the
+    /// other). Each call is admitted or refused at its own time, as one-by-one [`Api::query`]
+    /// calls would be, and the victim runs once over the admitted images; answers, PRADA and
+    /// the log follow in call order. A key PRADA flags part-way through is blocked from its
+    /// next call on (its later calls in the batch are refused as blocked).
+    pub fn query_batch(&mut self, key: &str, times: &[f64], xs: &[f32]) -> crate::Result<Vec<Result<Answer, Refusal>>> {
+        let n = times.len();
+        if n == 0 || !xs.len().is_multiple_of(n) {
+            return Err(crate::Error::Shape(format!("{} values for {n} calls", xs.len())));
+        }
+        let dim = xs.len() / n;
+        let image = |i: usize| &xs[i * dim..(i + 1) * dim];
         let Some(c) = self.clients.get_mut(key) else {
-            self.log.append(key, now_ms, input, "unknown-key", String::new());
-            return Ok(Err(Refusal::UnknownKey));
+            for (i, &t) in times.iter().enumerate() {
+                self.log.append(key, t, audit::input_hash(image(i)), "unknown-key", String::new());
+            }
+            return Ok(vec![Err(Refusal::UnknownKey); n]);
         };
-        let refusal = if self.config.prada_block && c.prada.state.alert {
-            Some(Refusal::Blocked)
-        } else if c.used >= self.config.quota {
-            Some(Refusal::QuotaExceeded)
-        } else if let Err(retry) = c.bucket.try_take(now_ms) {
-            Some(Refusal::RateLimited { retry_after_ms: retry })
-        } else {
-            None
-        };
-        if let Some(r) = refusal {
-            c.refused += 1;
-            let status = match r {
-                Refusal::Blocked => "blocked",
-                Refusal::QuotaExceeded => "quota",
-                _ => "rate-limited",
+        // Admission, call by call.
+        let mut admitted = Vec::new();
+        let mut outcome: Vec<Option<Refusal>> = Vec::with_capacity(n);
+        for &t in times {
+            let refusal = if self.config.prada_block && c.prada.state.alert {
+                Some(Refusal::Blocked)
+            } else if c.used + admitted.len() >= self.config.quota {
+                Some(Refusal::QuotaExceeded)
+            } else if let Err(retry) = c.bucket.try_take(t) {
+                Some(Refusal::RateLimited { retry_after_ms: retry })
+            } else {
+                None
             };
-            self.log.append(key, now_ms, input, status, String::new());
-            return Ok(Err(r));
+            if refusal.is_none() {
+                admitted.push(outcome.len());
+            }
+            outcome.push(refusal);
         }
-        c.used += 1;
-        let probs = (self.victim)(x)?;
-        let answer = apply(&self.config.policy, &probs, &mut self.rng);
-        if self.config.prada {
-            let top = probs.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) }).0;
-            c.prada.observe(x, top);
+        let mut flat = Vec::with_capacity(admitted.len() * dim);
+        for &i in &admitted {
+            flat.extend_from_slice(image(i));
         }
-        let out = match (&answer.label, &answer.probs) {
-            (Some(l), Some(p)) => format!("{l} {:?}", p.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>()),
-            (Some(l), None) => format!("{l}"),
-            _ => "abstain".into(),
-        };
-        self.log.append(key, now_ms, input, "ok", out);
-        Ok(Ok(answer))
+        let probs = if admitted.is_empty() { Vec::new() } else { (self.victim)(&flat, admitted.len())? };
+        if probs.len() != admitted.len() * self.classes {
+            return Err(crate::Error::Model(format!("the victim returned {} values for {} images", probs.len(), admitted.len())));
+        }
+        let mut answers = Vec::with_capacity(n);
+        let mut k = 0;
+        for (i, refusal) in outcome.into_iter().enumerate() {
+            let input = audit::input_hash(image(i));
+            let refusal = match refusal {
+                None if self.config.prada_block && c.prada.state.alert => Some(Refusal::Blocked),
+                r => r,
+            };
+            if let Some(r) = refusal {
+                if matches!(r, Refusal::Blocked) && admitted.contains(&i) {
+                    k += 1; // answered by the victim but withheld: the key was flagged meanwhile
+                }
+                c.refused += 1;
+                let status = match r {
+                    Refusal::Blocked => "blocked",
+                    Refusal::QuotaExceeded => "quota",
+                    _ => "rate-limited",
+                };
+                self.log.append(key, times[i], input, status, String::new());
+                answers.push(Err(r));
+                continue;
+            }
+            let p = &probs[k * self.classes..(k + 1) * self.classes];
+            k += 1;
+            c.used += 1;
+            let answer = apply(&self.config.policy, p, &mut self.rng);
+            if self.config.prada {
+                let top = p.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (j, &v)| if v > bv { (j, v) } else { (bi, bv) }).0;
+                c.prada.observe(image(i), top);
+            }
+            let out = match (&answer.label, &answer.probs) {
+                (Some(l), Some(p)) => format!("{l} {:?}", p.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>()),
+                (Some(l), None) => format!("{l}"),
+                _ => "abstain".into(),
+            };
+            self.log.append(key, times[i], input, "ok", out);
+            answers.push(Ok(answer));
+        }
+        Ok(answers)
     }
 
     pub fn status(&self) -> Vec<KeyStatus> {

@@ -50,6 +50,21 @@ impl Policy {
     }
 }
 
+impl std::fmt::Display for Policy {
+    /// The form [`Policy::parse`] reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Policy::Probs => write!(f, "probs"),
+            Policy::Label => write!(f, "label"),
+            Policy::TopK { k } => write!(f, "topk:{k}"),
+            Policy::Round { decimals } => write!(f, "round:{decimals}"),
+            Policy::Noise { sigma } => write!(f, "noise:{sigma}"),
+            Policy::ReverseSigmoid { beta, gamma } => write!(f, "rsig:{beta}:{gamma}"),
+            Policy::Abstain { tau } => write!(f, "abstain:{tau}"),
+        }
+    }
+}
+
 /// One answer. `probs` is `None` under label-only and abstention; `label` is `None` when the
 /// API abstains; top-k gives the k largest probabilities and zeros elsewhere.
 #[derive(Clone, Debug, PartialEq, Serialize)]

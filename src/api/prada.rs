@@ -32,6 +32,8 @@ pub struct PradaState {
     pub queries: usize,
     pub w: Option<f64>,
     pub alert: bool,
+    /// The query count at the first alert.
+    pub alert_at: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,7 +58,7 @@ impl Prada {
             grew_by: vec![Vec::new(); classes],
             threshold: vec![0.0; classes],
             distances: Vec::new(),
-            state: PradaState { queries: 0, w: None, alert: false },
+            state: PradaState { queries: 0, w: None, alert: false, alert_at: None },
         }
     }
 
@@ -84,8 +86,9 @@ impl Prada {
             let tail = &self.distances[self.distances.len().saturating_sub(5000)..];
             if let Some((w, _)) = shapiro_wilk(tail) {
                 self.state.w = Some(w);
-                if w < self.delta {
+                if w < self.delta && !self.state.alert {
                     self.state.alert = true;
+                    self.state.alert_at = Some(self.state.queries);
                 }
             }
         }

@@ -2,4 +2,5 @@
 //! [`evasion`], poisoning attacks on the spam filter in [`poisoning`].
 
 pub mod evasion;
+pub mod extraction;
 pub mod poisoning;

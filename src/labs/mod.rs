@@ -2,4 +2,5 @@
 //! and defences, each returning one serialisable report (so the page and `mlsec … --json`
 //! show the same computed numbers).
 
+pub mod extraction;
 pub mod poisoning;

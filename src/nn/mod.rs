@@ -11,9 +11,12 @@
 //! it still runs in tract, and white-box attacks reach it through
 //! [`crate::model::estimated::Estimated`] gradients.
 
+mod build;
 mod onnx;
 pub mod ops;
 pub mod optim;
+
+pub use build::CnnSpec;
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Differentiable};

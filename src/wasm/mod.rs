@@ -8,6 +8,7 @@ use crate::tensor::Batch;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+mod extract;
 mod poison;
 mod scan;
 

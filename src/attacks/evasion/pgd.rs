@@ -24,11 +24,16 @@ pub struct PgdParams {
     pub norm: Norm,
     /// Start from a uniform random point of the ball (Madry et al.) instead of `x`.
     pub random_start: bool,
+    /// Keep each image's first iterate that meets the goal (the least perturbation that
+    /// works on this model); false keeps the last iterate, the loss pushed as far as the
+    /// budget allows — what a transfer attack wants, since a point just past the
+    /// surrogate's boundary rarely crosses the victim's.
+    pub keep_first: bool,
 }
 
 impl Default for PgdParams {
     fn default() -> Self {
-        PgdParams { eps: 8.0 / 255.0, step: 2.0 / 255.0, steps: 10, norm: Norm::Linf, random_start: true }
+        PgdParams { eps: 8.0 / 255.0, step: 2.0 / 255.0, steps: 10, norm: Norm::Linf, random_start: true, keep_first: true }
     }
 }
 
@@ -66,7 +71,7 @@ impl Pgd {
         }
         let last = argmax_rows(&model.logits(&Batch::new(adv.clone())?)?);
         record(&mut best, &mut done, &adv, &last, goal);
-        if let Some(b) = best {
+        if let (Some(b), true) = (best, p.keep_first) {
             for i in 0..n {
                 if done[i] {
                     adv.index_axis_mut(Axis(0), i).assign(&b.index_axis(Axis(0), i));
@@ -133,7 +138,7 @@ mod tests {
         let (x, y) = images(&m, 5);
         for norm in [Norm::Linf, Norm::L2] {
             let eps = if norm == Norm::Linf { 2.0 / 255.0 } else { 0.3 };
-            let atk = Pgd::new(PgdParams { eps, step: eps / 4.0, steps: 8, norm, random_start: true }).unwrap();
+            let atk = Pgd::new(PgdParams { eps, step: eps / 4.0, steps: 8, norm, random_start: true, keep_first: true }).unwrap();
             let a = atk.generate(&m, &x, &Goal::Untargeted(y.clone()), &mut Rng::seeded(3)).unwrap();
             let b = atk.generate(&m, &x, &Goal::Untargeted(y.clone()), &mut Rng::seeded(3)).unwrap();
             assert_eq!(a.x, b.x, "same seed, same result");
@@ -151,7 +156,7 @@ mod tests {
         let m = Linear::new(10);
         let (x, y) = images(&m, 4);
         let t: Vec<usize> = y.iter().map(|v| (v + 5) % 10).collect();
-        let atk = Pgd::new(PgdParams { eps: 0.3, step: 0.02, steps: 40, norm: Norm::Linf, random_start: true }).unwrap();
+        let atk = Pgd::new(PgdParams { eps: 0.3, step: 0.02, steps: 40, norm: Norm::Linf, random_start: true, keep_first: true }).unwrap();
         let a = atk.generate(&m, &x, &Goal::Targeted(t.clone()), &mut Rng::seeded(0)).unwrap();
         assert_eq!(m.predict(&a.x).unwrap(), t);
     }

@@ -117,7 +117,7 @@ pub fn run(spec: &AttackSpec, model: &dyn Differentiable, x: &Batch, goal: &Goal
         AttackKind::Fgsm => Fgsm::new(FgsmParams { eps: need_eps()?, norm })?.generate(model, x, goal)?,
         AttackKind::Pgd => {
             let e = need_eps()?;
-            Pgd::new(PgdParams { eps: e, step: spec.step.unwrap_or(e / 4.0), steps: spec.steps.unwrap_or(10), norm, random_start: true })?.generate(model, x, goal, rng)?
+            Pgd::new(PgdParams { eps: e, step: spec.step.unwrap_or(e / 4.0), steps: spec.steps.unwrap_or(10), norm, random_start: true, keep_first: true })?.generate(model, x, goal, rng)?
         }
         AttackKind::Apgd => Apgd::new(ApgdParams { eps: need_eps()?, steps: spec.steps.unwrap_or(100), norm })?.generate(model, x, goal, rng)?,
         AttackKind::Cw => CarliniWagner::new(CwParams { steps: spec.steps.unwrap_or(50), ..Default::default() })?.generate(model, x, goal)?,

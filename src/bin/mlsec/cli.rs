@@ -185,6 +185,11 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Steal the victim through the mock API: a query strategy, a budget, a surrogate trained on the answers.
+    Extract {
+        #[command(flatten)]
+        args: crate::extract::ExtractArgs,
+    },
     /// Differential privacy: `epsilon` (RDP accountant) or `train` (DP-SGD filter vs the backdoor).
     Dp {
         /// epsilon or train.
@@ -390,6 +395,7 @@ pub fn main() -> ExitCode {
         Cmd::Pack { data, n, out } => pack(data, n, out),
         Cmd::Forensics { args } => crate::poison::forensics(args),
         Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extract::flood(&model, queries, rate, burst, interval_ms, seed, json),
+        Cmd::Extract { args } => crate::extract::extract(args),
         Cmd::Dp { what, q, sigma, steps, delta, clip, epochs, corpus, trigger, rate, seed, json } => match what.as_str() {
             "epsilon" => crate::poison::dp_epsilon(q, sigma, steps, delta, json),
             "train" => {

@@ -40,7 +40,7 @@ pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f
     let bytes = std::fs::read(model).map_err(|e| Error::io(model.display().to_string(), e))?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let classes = clf.classes();
-    let victim = |x: &[f32]| -> Result<Vec<f32>> { Ok(clf.probabilities(&Batch::from_nchw(x, 1, 3, 32, 32)?)?.row(0).to_vec()) };
+    let victim = |x: &[f32], n: usize| -> Result<Vec<f32>> { Ok(clf.probabilities(&Batch::from_nchw(x, n, 3, 32, 32)?)?.into_iter().collect()) };
     let cfg = Config { rate, burst, policy: Policy::Probs, seed, ..Config::default() };
     let mut api = Api::new(cfg, classes, &["attacker", "benign"], victim);
     let mut rng = Rng::seeded(seed);
@@ -86,4 +86,106 @@ pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f
     } else {
         Err(Error::Data("the rate limit or the audit log failed its check".into()))
     }
+}
+
+/// `mlsec extract`'s options.
+#[derive(clap::Args)]
+pub struct ExtractArgs {
+    #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
+    pub model: std::path::PathBuf,
+    /// Folder holding cifar10-jpeg.zip (default: $MLSEC_DATA, else ../shared/datasets).
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
+    /// Test images used (class-interleaved order): even positions are the attacker's pool, odd ones the evaluation half.
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// noise, natural, jacobian or adaptive.
+    #[arg(long, default_value = "natural")]
+    pub strategy: String,
+    #[arg(long, default_value_t = 10_000)]
+    pub budget: usize,
+    /// probs, topk:K, label, round:D, noise:SIGMA, rsig:BETA[:GAMMA] or abstain:TAU.
+    #[arg(long, default_value = "probs")]
+    pub policy: String,
+    /// Run PRADA on every key (alert only).
+    #[arg(long)]
+    pub prada: bool,
+    /// Block keys PRADA flags (implies --prada).
+    #[arg(long)]
+    pub prada_block: bool,
+    /// Calls per second per key, and burst.
+    #[arg(long, default_value_t = 50.0)]
+    pub rate: f64,
+    #[arg(long, default_value_t = 100.0)]
+    pub burst: f64,
+    /// Answers per key, in all.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub quota: usize,
+    /// Surrogate: cnn-s or cnn-m.
+    #[arg(long, default_value = "cnn-s")]
+    pub arch: String,
+    /// Training epochs after each round.
+    #[arg(long, default_value_t = 6)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f32,
+    /// Epochs after the last round with the learning rate decayed to zero.
+    #[arg(long, default_value_t = 0)]
+    pub polish: usize,
+    /// Also run the transfer attack (PGD on the surrogate, L∞ ε in /255) on this many evaluation images.
+    #[arg(long, default_value_t = 0)]
+    pub transfer: usize,
+    #[arg(long, default_value_t = 8.0)]
+    pub eps: f32,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn extract(a: ExtractArgs) -> Result<()> {
+    use mlsec::attacks::extraction::{StealConfig, Strategy};
+    use mlsec::labs::extraction::ExtractionLab;
+    let t = Instant::now();
+    let strategy = Strategy::parse(&a.strategy)?;
+    let policy = Policy::parse(&a.policy)?;
+    if !(a.rate > 0.0 && a.burst >= 1.0) || a.quota == 0 {
+        return Err(Error::InvalidArgument("need --rate > 0, --burst ≥ 1 and --quota ≥ 1".into()));
+    }
+    if !(a.eps > 0.0 && a.eps <= 255.0) {
+        return Err(Error::InvalidArgument("--eps is in /255 units: 0 < eps ≤ 255".into()));
+    }
+    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, ..StealConfig::new(strategy, a.budget, a.seed) };
+    let bytes = std::fs::read(&a.model).map_err(|e| Error::io(a.model.display().to_string(), e))?;
+    let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
+    let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
+    let api = Config { rate: a.rate, burst: a.burst, quota: a.quota, policy, prada: a.prada || a.prada_block, prada_block: a.prada_block, seed: a.seed, ..Config::default() };
+    let mut lab = ExtractionLab::new(&bytes, &samples, api)?;
+    let json = a.json;
+    lab.run(cfg, &mut |p| {
+        if !json {
+            eprintln!("{:>6} queries{} fidelity {:5.1}%  accuracy {:5.1}%  loss {:.3}  ({:.0} s)", p.queries, if p.polished { " +polish" } else { "        " }, 100.0 * p.fidelity, 100.0 * p.accuracy, p.loss, t.elapsed().as_secs_f64());
+        }
+        true
+    })?;
+    let transfer = if a.transfer > 0 { Some(lab.transfer(a.eps / 255.0, 10, a.transfer, a.seed)?) } else { None };
+    let r = lab.report(transfer, t.elapsed().as_secs_f64())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| Error::Data(e.to_string()))?);
+        return Ok(());
+    }
+    println!(
+        "{} queries ({}, policy {}, {}): fidelity {:.1}%, accuracy {:.1}% (victim {:.1}%) on {} held-out images",
+        r.queries, r.strategy, r.policy, r.arch, 100.0 * r.fidelity, 100.0 * r.accuracy, 100.0 * r.victim_accuracy, r.eval_images
+    );
+    println!(
+        "answered {}, abstained {}, 429s {}, blocked {}; simulated time {:.0} s; PRADA {}",
+        r.answered, r.abstained, r.rate_limited, r.blocked, r.simulated_s,
+        if !r.prada { "off".to_string() } else if r.alerts > 0 { format!("ALERT at query {}", r.alert_at.unwrap_or(0)) } else { format!("no alert (W {:.3})", r.prada_w.unwrap_or(f64::NAN)) }
+    );
+    if let Some(tr) = &r.transfer {
+        println!("transfer: PGD-{} at {:.0}/255 on the surrogate fools the victim on {:.1}% of {} images (surrogate {:.1}%; random sign noise {:.1}%)", tr.steps, a.eps, 100.0 * tr.transfer_rate, tr.images, 100.0 * tr.surrogate_rate, 100.0 * tr.noise_rate);
+    }
+    println!("audit log: {} entries, {}; {:.1} s", r.log_entries, if r.log_verified { "chain verified" } else { "VERIFICATION FAILED" }, r.seconds);
+    Ok(())
 }

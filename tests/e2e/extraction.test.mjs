@@ -1,0 +1,76 @@
+// The extraction lab in headless Chromium: a short steal from URL settings updates the
+// fidelity chart and the provider's console (keys, log); label-only answers are a second
+// curve on the same chart; verification of the audit log passes, and fails at the entry that
+// was tampered with; the transfer attack reports against its noise baseline; Cancel stops
+// between steps with the API intact.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const pctOf = (s) => Number(/([\d.]+)%/.exec(s)[1]);
+
+test('a short steal updates the chart, the console and the log; tampering is caught', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=extraction&strategy=natural&budget=400&epochs=4&policy=probs&prada=alert&seed=0`);
+  assert.equal(await page.inputValue('#ex-budget'), '400');
+  assert.equal(await page.inputValue('#ex-prada'), 'alert');
+  await page.click('#ex-steal');
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#ex-status').textContent), '^Done: 400 queries', { timeout: 180000 });
+  const done = await page.textContent('#ex-status');
+  assert.match(done, /fidelity [\d.]+%/);
+  assert.ok(pctOf(done.split('fidelity')[1]) > 20, done);
+  // the chart has a fidelity series with points, and the runs table a row
+  assert.ok(await page.$('#ex-chart .uplot canvas'));
+  assert.equal(await page.$$eval('#ex-runs tbody tr', (r) => r.length), 1);
+  const keys = await page.$$eval('#ex-keys tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const attacker = keys.find((k) => k[0] === 'attacker');
+  assert.equal(attacker[1], '400');
+  assert.ok(keys.filter((k) => k[0] !== 'attacker').every((k) => Number(k[1]) > 0 && k[5] === 'ok'), JSON.stringify(keys));
+  assert.ok(await page.$$eval('#ex-log tbody tr', (r) => r.length) > 0);
+  await shot(page, 'extraction-steal');
+
+  // a second run under label-only answers: the API restarts, a second curve joins the chart
+  await page.selectOption('#ex-policy', 'label');
+  assert.match(page.url(), /policy=label/);
+  await page.click('#ex-steal');
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#ex-status').textContent), '^Done: 400 queries', { timeout: 180000 });
+  assert.equal(await page.$$eval('#ex-runs tbody tr', (r) => r.length), 2);
+  const legend = await page.$$eval('#ex-chart .u-legend .u-series', (s) => s.map((x) => x.textContent));
+  assert.ok(legend.some((t) => /natural · label/.test(t)) && legend.some((t) => /natural · probs/.test(t)), legend.join(' | '));
+
+  await page.click('#ex-verify');
+  await page.waitForFunction(() => /Chain verified: \d+ entries/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+  await page.fill('#ex-tamper-seq', '37');
+  await page.click('#ex-tamper');
+  await page.waitForFunction(() => /FAILED at entry 37 /.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+
+  await page.click('#ex-transfer-run');
+  await page.waitForSelector('#ex-transfer-table', { timeout: 180000 });
+  const rows = await page.$$eval('#ex-transfer-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.ok(pctOf(rows[0][2]) > 80, `surrogate fooled ${rows[0][2]}`);
+  assert.match(rows[0][1], /^[\d.]+%$/);
+  assert.match(rows[1][1], /^[\d.]+%$/);
+  await shot(page, 'extraction-transfer');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual([...log.origins], [server.origin]);
+  await ctx.close();
+});
+
+test('cancel stops the attack between steps and keeps the API', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=extraction&strategy=noise&budget=3000&epochs=3&seed=1`);
+  await page.click('#ex-steal');
+  await page.waitForFunction(() => /Training the surrogate/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
+  await page.click('#ex-cancel');
+  await page.waitForFunction(() => /^Cancelled after \d+ queries/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
+  const sent = Number(/after (\d+) queries/.exec(await page.textContent('#ex-status'))[1]);
+  assert.ok(sent > 0 && sent < 3000, `${sent}`);
+  await page.click('#ex-verify');
+  await page.waitForFunction(() => /Chain verified/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

@@ -1,0 +1,206 @@
+//! The extraction lab: the attacker's strategies and surrogate, its passage through the mock
+//! API (pacing, quota, PRADA, blocking), the transfer attack, and `mlsec extract`.
+
+use mlsec::api::policy::{apply, Answer, Policy};
+use mlsec::api::{Api, Config};
+use mlsec::attacks::extraction::{target, StealConfig, Strategy};
+use mlsec::data::cifar::{self, Samples, Split};
+use mlsec::labs::extraction::{halves, ExtractionLab};
+use mlsec::rng::Rng;
+use std::sync::OnceLock;
+
+fn model() -> &'static [u8] {
+    static M: OnceLock<Vec<u8>> = OnceLock::new();
+    M.get_or_init(|| std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/cifar10_resnet9.onnx")).unwrap())
+}
+
+fn samples() -> &'static Samples {
+    static S: OnceLock<Samples> = OnceLock::new();
+    S.get_or_init(|| cifar::load(&cifar::data_dir(None), Split::Test, Some(1000)).unwrap())
+}
+
+fn lab(cfg: Config) -> ExtractionLab {
+    ExtractionLab::new(model(), samples(), cfg).unwrap()
+}
+
+#[test]
+fn the_pool_and_the_evaluation_half_are_disjoint_and_class_balanced() {
+    let s = samples();
+    let (pool, eval, labels) = halves(s).unwrap();
+    assert_eq!(pool.len() + eval.len(), s.len());
+    let mut counts = [0usize; 10];
+    for &l in &labels {
+        counts[l] += 1;
+    }
+    assert!(counts.iter().all(|&c| c == 50), "{counts:?}");
+    // no evaluation image is in the pool
+    let pv = pool.view();
+    let ev = eval.view();
+    let p = pv.as_slice().unwrap();
+    let e = ev.as_slice().unwrap();
+    let pool_imgs: std::collections::HashSet<Vec<u32>> = p.chunks(3072).map(|c| c.iter().map(|v| v.to_bits()).collect()).collect();
+    assert!(e.chunks(3072).all(|c| !pool_imgs.contains(&c.iter().map(|v| v.to_bits()).collect::<Vec<_>>())));
+}
+
+#[test]
+fn a_batch_of_calls_is_answered_refused_and_logged_as_one_by_one_calls_would_be() {
+    let victim = |x: &[f32], n: usize| -> mlsec::Result<Vec<f32>> { Ok((0..n).flat_map(|i| { let v = x[i * x.len() / n]; [v, 1.0 - v, 0.0] }).collect()) };
+    let cfg = Config { rate: 10.0, burst: 4.0, quota: 9, policy: Policy::Probs, ..Config::default() };
+    let mut one = Api::new(cfg.clone(), 3, &["k"], victim);
+    let mut many = Api::new(cfg, 3, &["k"], victim);
+    let times: Vec<f64> = (0..20).map(|i| i as f64 * 40.0).collect();
+    let xs: Vec<f32> = (0..20).flat_map(|i| [i as f32 / 20.0, 0.5]).collect();
+    let a: Vec<_> = times.iter().enumerate().map(|(i, &t)| one.query("k", t, &xs[2 * i..2 * i + 2]).unwrap()).collect();
+    let b = many.query_batch("k", &times, &xs).unwrap();
+    assert_eq!(a, b);
+    assert!(a.iter().any(|r| r.is_err()) && a.iter().filter(|r| r.is_ok()).count() == 9);
+    let statuses = |api: &Api<_>| api.log.entries.iter().map(|e| (e.status.clone(), e.output.clone(), e.hash.clone())).collect::<Vec<_>>();
+    assert_eq!(statuses(&one), statuses(&many));
+    assert!(many.query_batch("k", &[1.0, 2.0], &[0.0; 3]).is_err(), "3 values are not 2 images");
+}
+
+#[test]
+fn every_policy_gives_a_usable_target_or_none() {
+    let probs = [0.05f32, 0.7, 0.25];
+    let mut rng = Rng::seeded(1);
+    for spec in ["probs", "topk:2", "round:1", "noise:0.05", "rsig:1.0"] {
+        let a = apply(&Policy::parse(spec).unwrap(), &probs, &mut rng);
+        let t = target(&a, 3).unwrap();
+        assert!((t.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{spec}: {t:?}");
+        assert!(t.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    }
+    let label = apply(&Policy::Label, &probs, &mut rng);
+    assert_eq!(target(&label, 3).unwrap(), vec![0.0, 1.0, 0.0]);
+    let abstain = apply(&Policy::Abstain { tau: 0.9 }, &probs, &mut rng);
+    assert_eq!(target(&abstain, 3), None);
+    assert_eq!(target(&Answer { label: Some(7), probs: None }, 3), None, "a label outside the classes teaches nothing");
+}
+
+#[test]
+fn training_the_surrogate_lowers_its_loss_and_it_learns_the_victim() {
+    let mut l = lab(Config::default());
+    l.start(StealConfig { epochs: 1, ..StealConfig::new(Strategy::Natural, 500, 3) }).unwrap();
+    while l.query_round().unwrap().is_some() {}
+    let first = l.train_epoch().unwrap();
+    let mut last = first;
+    for _ in 0..9 {
+        last = l.train_epoch().unwrap();
+    }
+    assert!(last < 0.8 * first, "loss {first} -> {last}");
+    let p = l.evaluate().unwrap();
+    assert_eq!(p.queries, 500);
+    assert!(p.fidelity > 0.3, "fidelity {} after 500 queries", p.fidelity);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_attack() {
+    let run = |seed: u64, strategy: Strategy| {
+        let mut l = lab(Config { policy: Policy::parse("noise:0.05").unwrap(), seed, ..Config::default() });
+        l.run(StealConfig { epochs: 1, ..StealConfig::new(strategy, 150, seed) }, &mut |_| true).unwrap();
+        let r = l.report(None, 0.0).unwrap();
+        (r.curve.iter().map(|p| (p.queries, p.fidelity, p.loss)).collect::<Vec<_>>(), r.log_entries)
+    };
+    for s in [Strategy::Adaptive, Strategy::Jacobian] {
+        assert_eq!(run(5, s), run(5, s));
+    }
+    assert_ne!(run(5, Strategy::Natural).0, run(6, Strategy::Natural).0);
+}
+
+#[test]
+fn the_attacker_paces_itself_by_the_rate_limit_and_every_call_is_logged() {
+    let mut l = lab(Config { rate: 5.0, burst: 10.0, ..Config::default() });
+    l.run(StealConfig { epochs: 1, ..StealConfig::new(Strategy::Noise, 100, 0) }, &mut |_| true).unwrap();
+    let r = l.report(None, 0.0).unwrap();
+    assert_eq!((r.queries, r.answered, r.blocked), (100, 100, 0));
+    // 10 from the burst, the other 90 at 5 per second
+    assert!(r.simulated_s >= 18.0 - 1e-6 && r.simulated_s < 19.0, "{}", r.simulated_s);
+    assert!(r.log_verified);
+    // the other clients were served alongside
+    let keys = l.keys();
+    assert!(keys.iter().filter(|k| k.key != "attacker").all(|k| k.used > 0 && k.refused == 0), "{keys:?}");
+    assert_eq!(r.log_entries, keys.iter().map(|k| k.used + k.refused).sum::<usize>());
+}
+
+#[test]
+fn the_quota_stops_the_attack_and_abstentions_teach_nothing() {
+    let mut l = lab(Config { quota: 120, policy: Policy::Abstain { tau: 0.9 }, ..Config::default() });
+    l.run(StealConfig { epochs: 1, ..StealConfig::new(Strategy::Natural, 400, 0) }, &mut |_| true).unwrap();
+    let r = l.report(None, 0.0).unwrap();
+    assert_eq!(r.answered, 120);
+    assert!(r.blocked > 0 && r.queries < 400, "{} queries, {} blocked", r.queries, r.blocked);
+    assert!(r.abstained > 0);
+    let samples = l.stealer.as_ref().unwrap().samples();
+    assert_eq!(samples, r.answered - r.abstained);
+}
+
+#[test]
+fn prada_flags_the_jacobian_attacker_and_blocking_cuts_it_off() {
+    let cfg = StealConfig { epochs: 2, ..StealConfig::new(Strategy::Jacobian, 2400, 0) };
+    let mut alert = lab(Config { prada: true, ..Config::default() });
+    alert.run(cfg.clone(), &mut |_| true).unwrap();
+    let r = alert.report(None, 0.0).unwrap();
+    assert_eq!(r.alerts, 1, "W = {:?}", r.prada_w);
+    let at = r.alert_at.unwrap();
+    assert!(at <= 2400);
+    // the benign clients beside it stay quiet
+    assert!(alert.keys().iter().filter(|k| k.key != "attacker").all(|k| !k.prada.alert));
+    let mut block = lab(Config { prada: true, prada_block: true, ..Config::default() });
+    block.run(cfg, &mut |_| true).unwrap();
+    let b = block.report(None, 0.0).unwrap();
+    assert!(b.blocked > 0 && b.answered <= at, "answered {} after an alert at {at}", b.answered);
+}
+
+#[test]
+fn a_perfect_copy_transfers_perfectly_and_noise_of_the_same_size_does_not() {
+    // the transfer machinery on a "surrogate" that is the victim itself (the nn engine's mirror
+    // of the same ONNX file): every PGD example must fool the victim, random signs almost none
+    use mlsec::attacks::extraction::transfer::transfer;
+    use mlsec::model::onnx::OnnxClassifier;
+    let copy = mlsec::nn::Network::from_onnx(model()).unwrap();
+    let victim = OnnxClassifier::from_bytes(model()).unwrap();
+    let (_, eval, labels) = halves(samples()).unwrap();
+    let t = transfer(&copy, &victim, &eval, &labels, 8.0 / 255.0, 10, 40, 0).unwrap();
+    assert!(t.images >= 35, "{}", t.images);
+    assert!(t.transfer_rate > 0.95 && t.surrogate_rate > 0.95, "{t:?}");
+    assert!(t.noise_rate < 0.2, "{t:?}");
+    assert!(transfer(&copy, &victim, &eval, &labels[..3], 8.0 / 255.0, 10, 40, 0).is_err());
+}
+
+#[test]
+fn a_stolen_surrogate_transfers_at_least_as_well_as_noise() {
+    let mut l = lab(Config::default());
+    l.run(StealConfig { epochs: 4, ..StealConfig::new(Strategy::Natural, 500, 0) }, &mut |_| true).unwrap();
+    let t = l.transfer(8.0 / 255.0, 10, 60, 0).unwrap();
+    assert!(t.images > 40);
+    assert!(t.surrogate_rate > 0.9, "white-box PGD on the surrogate: {}", t.surrogate_rate);
+    assert!(t.transfer_rate >= t.noise_rate, "transfer {} vs noise {}", t.transfer_rate, t.noise_rate);
+}
+
+#[test]
+fn bad_attack_settings_are_refused() {
+    let mut l = lab(Config::default());
+    assert!(l.start(StealConfig::new(Strategy::Natural, 0, 0)).is_err());
+    assert!(l.start(StealConfig { arch: "resnet-152".into(), ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
+    assert!(l.start(StealConfig { lr: f32::NAN, ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
+    assert!(l.query_round().is_err(), "a refused start leaves no attack running");
+    assert!(Strategy::parse("telepathy").is_err());
+}
+
+#[test]
+fn mlsec_extract_prints_the_report() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec"))
+        .args(["extract", "--n", "400", "--budget", "120", "--epochs", "1", "--policy", "label", "--prada", "--transfer", "20", "--json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in ["fidelity", "accuracy", "queries", "blocked", "alerts", "seconds", "curve", "transfer"] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(v["queries"], 120);
+    assert_eq!(v["policy"], "label");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec")).args(["extract", "--policy", "telepathy"]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown output policy"));
+}
