@@ -203,7 +203,7 @@ fn prada_raises_no_alert_on_benign_clients_sending_natural_images() {
         rng.shuffle(&mut order);
         let mut p = Prada::new(10, d.prada_delta, d.prada_min);
         let mut any = false;
-        for &i in order.iter().take(1000) {
+        for &i in order.iter().take(2000) {
             let img: Vec<f32> = all.view().index_axis(ndarray::Axis(0), i).iter().copied().collect();
             any |= p.observe(&img, preds[i]);
         }

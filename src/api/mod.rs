@@ -41,12 +41,13 @@ pub struct Config {
     pub seed: u64,
 }
 
-/// δ = 0.90 from the 300th distance: on 20 seeded benign clients sending 1,000 natural test
-/// images each, the paper's δ = 0.96 flagged 15 (10 from the 300th distance), 0.90 none
-/// (`tests/api.rs`). Whether the Jacobian attacker falls below 0.90 is the extraction lab's to show.
+/// δ = 0.93 from the 300th distance, measured on the attacker's real pool (the class-balanced
+/// half of the test split): 20 seeded benign clients sending 2,000 natural images each never
+/// went below W = 0.940 (the paper's δ = 0.96 would flag 4 of them); the Jacobian-augmentation
+/// attacker falls below it (`tests/extract.rs`, README).
 impl Default for Config {
     fn default() -> Self {
-        Config { rate: 50.0, burst: 100.0, quota: 1_000_000, policy: Policy::Probs, prada: false, prada_block: false, prada_delta: 0.90, prada_min: 300, seed: 0 }
+        Config { rate: 50.0, burst: 100.0, quota: 1_000_000, policy: Policy::Probs, prada: false, prada_block: false, prada_delta: 0.93, prada_min: 300, seed: 0 }
     }
 }
 

@@ -171,6 +171,7 @@ impl ExtractionLab {
         let queries = st.plan_round(&pool)?;
         let n = queries.len() / IMAGE;
         let mut answers: Vec<Option<Answer>> = vec![None; n];
+        let mut sent = vec![false; n];
         let mut round = RoundReport::default();
         let mut pending: Vec<usize> = (0..n).collect();
         let mut stopped = false;
@@ -190,6 +191,7 @@ impl ExtractionLab {
             let replies = self.api.query_batch(ATTACKER, &times, &xs)?;
             let mut retry = Vec::new();
             for ((&i, r), &at) in chunk.iter().zip(replies).zip(&times) {
+                sent[i] = true;
                 match r {
                     Ok(a) => {
                         round.answered += 1;
@@ -212,10 +214,16 @@ impl ExtractionLab {
             retry.extend(pending);
             pending = retry;
         }
-        // calls never sent after a block are not queries; the rest (answered or refused) are
-        let sent_n = if stopped { n - pending.len() } else { n };
+        // what was sent (answered or refused) counts against the budget; what never left does not
+        let idx: Vec<usize> = (0..n).filter(|&i| sent[i]).collect();
+        let mut sent_x = Vec::with_capacity(idx.len() * IMAGE);
+        for &i in &idx {
+            sent_x.extend_from_slice(&queries[i * IMAGE..(i + 1) * IMAGE]);
+        }
+        let sent_answers: Vec<Option<Answer>> = idx.iter().map(|&i| answers[i].take()).collect();
+        let sent_n = idx.len();
         let st = self.stealer()?;
-        st.record(&queries[..sent_n * IMAGE], &answers[..sent_n])?;
+        st.record(&sent_x, &sent_answers)?;
         if stopped {
             st.stop();
         }

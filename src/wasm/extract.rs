@@ -76,6 +76,9 @@ struct Verify {
     first_bad: Option<usize>,
 }
 
+/// Queries the page may ask for: 20,000 answers hold 240 MB of images in the worker.
+const MAX_BROWSER_BUDGET: usize = 20_000;
+
 #[wasm_bindgen]
 pub struct ExtractLab {
     lab: ExtractionLab,
@@ -111,6 +114,9 @@ impl ExtractLab {
     /// Start an attack; returns the query counts at which its rounds end.
     pub fn start(&mut self, attack: JsValue) -> Result<Vec<usize>, JsError> {
         let a: Attack = serde_wasm_bindgen::from_value(attack).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
+        if a.budget > MAX_BROWSER_BUDGET {
+            return Err(JsError::new(&format!("the page runs at most {MAX_BROWSER_BUDGET} queries (each answer keeps its image in memory); the CLI runs up to 100,000")));
+        }
         let strategy = Strategy::parse(&a.strategy).map_err(err)?;
         let cfg = StealConfig { arch: a.arch, epochs: a.epochs, ..StealConfig::new(strategy, a.budget, a.seed) };
         self.lab.start(cfg).map_err(err)?;

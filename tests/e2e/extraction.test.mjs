@@ -2,7 +2,7 @@
 // fidelity chart and the provider's console (keys, log); label-only answers are a second
 // curve on the same chart; verification of the audit log passes, and fails at the entry that
 // was tampered with; the transfer attack reports against its noise baseline; Cancel stops
-// between steps with the API intact.
+// between steps with the API intact; an oversized budget gets a clear message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, openPage, shot } from './harness.mjs';
@@ -71,6 +71,13 @@ test('cancel stops the attack between steps and keeps the API', async () => {
   assert.ok(sent > 0 && sent < 3000, `${sent}`);
   await page.click('#ex-verify');
   await page.waitForFunction(() => /Chain verified/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+  // a budget the browser cannot hold gets a sentence, not a crash; the lab still works after it
+  await page.fill('#ex-budget', '500000');
+  await page.click('#ex-steal');
+  await page.waitForFunction(() => /at most 20000 queries/.test(document.querySelector('#error').textContent), null, { timeout: 60000 });
+  await page.fill('#ex-budget', '50');
+  await page.click('#ex-steal');
+  await page.waitForFunction(() => /^Done: 50 queries/.test(document.querySelector('#ex-status').textContent), null, { timeout: 60000 });
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

@@ -60,8 +60,9 @@ impl StealConfig {
     }
 
     fn check(&self) -> Result<()> {
-        if self.budget == 0 || self.budget > 1_000_000 {
-            return Err(Error::InvalidArgument("the query budget must be between 1 and 1,000,000".into()));
+        // each answer keeps its image (12 KB): 100,000 answers hold 1.2 GB
+        if self.budget == 0 || self.budget > 100_000 {
+            return Err(Error::InvalidArgument("the query budget must be between 1 and 100,000".into()));
         }
         if self.epochs == 0 || self.epochs > 200 || self.polish > 1000 || self.batch == 0 || self.batch > 1024 || !(self.lr > 0.0 && self.lr < 1.0) {
             return Err(Error::InvalidArgument("need 1–200 epochs per round, a batch of 1–1024 and 0 < lr < 1".into()));
