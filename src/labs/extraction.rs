@@ -163,12 +163,12 @@ impl ExtractionLab {
 
     /// Send the next round's queries through the API; `None` when the attack is over.
     pub fn query_round(&mut self) -> Result<Option<RoundReport>> {
-        let pool = self.pool.clone();
-        let st = self.stealer()?;
+        // borrow the pool beside the stealer (cloning it copied every pool image each round)
+        let st = self.stealer.as_mut().ok_or_else(|| Error::InvalidArgument("no attack has been started".into()))?;
         if st.done() {
             return Ok(None);
         }
-        let queries = st.plan_round(&pool)?;
+        let queries = st.plan_round(&self.pool)?;
         let n = queries.len() / IMAGE;
         let mut answers: Vec<Option<Answer>> = vec![None; n];
         let mut sent = vec![false; n];
