@@ -77,6 +77,21 @@ fn every_policy_gives_a_usable_target_or_none() {
 }
 
 #[test]
+fn a_temperature_softens_confident_answers_and_keeps_their_ranking() {
+    use mlsec::attacks::extraction::soften;
+    let p = [0.998f32, 0.0015, 0.0004, 0.0001];
+    assert_eq!(soften(&p, 1.0), p.to_vec());
+    let q = soften(&p, 4.0);
+    assert!((q.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!(q[0] < 0.8 && q[1] > 0.1, "the runner-up shows at T = 4: {q:?}");
+    assert!(q.windows(2).all(|w| w[0] > w[1]), "the order is kept: {q:?}");
+    // softmax(log p / T): the log-ratios shrink by T
+    let r = ((q[0] / q[1]).ln() * 4.0, (p[0] / p[1]).ln());
+    assert!((r.0 - r.1).abs() < 1e-3, "{r:?}");
+    assert_eq!(soften(&[0.0, 1.0, 0.0], 4.0), vec![0.0, 1.0, 0.0], "a one-hot label stays one-hot");
+}
+
+#[test]
 fn training_the_surrogate_lowers_its_loss_and_it_learns_the_victim() {
     let mut l = lab(Config::default());
     l.start(StealConfig { epochs: 1, ..StealConfig::new(Strategy::Natural, 500, 3) }).unwrap();
@@ -89,6 +104,22 @@ fn training_the_surrogate_lowers_its_loss_and_it_learns_the_victim() {
     assert!(last < 0.8 * first, "loss {first} -> {last}");
     let p = l.evaluate().unwrap();
     assert_eq!(p.queries, 500);
+    assert!(p.fidelity > 0.3, "fidelity {} after 500 queries", p.fidelity);
+}
+
+#[test]
+fn a_batch_normalised_surrogate_learns_with_a_distillation_temperature() {
+    let mut l = lab(Config::default());
+    l.start(StealConfig { epochs: 1, arch: "cnn-bn".into(), temperature: 4.0, ..StealConfig::new(Strategy::Natural, 500, 3) }).unwrap();
+    while l.query_round().unwrap().is_some() {}
+    let first = l.train_epoch().unwrap();
+    let mut last = first;
+    for _ in 0..7 {
+        last = l.train_epoch().unwrap();
+    }
+    assert!(last < 0.8 * first, "loss {first} -> {last}");
+    // evaluation runs the inference form on the running statistics the training kept
+    let p = l.evaluate().unwrap();
     assert!(p.fidelity > 0.3, "fidelity {} after 500 queries", p.fidelity);
 }
 
@@ -182,6 +213,8 @@ fn bad_attack_settings_are_refused() {
     assert!(l.start(StealConfig::new(Strategy::Natural, 0, 0)).is_err());
     assert!(l.start(StealConfig { arch: "resnet-152".into(), ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
     assert!(l.start(StealConfig { lr: f32::NAN, ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
+    assert!(l.start(StealConfig { temperature: 0.5, ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
+    assert!(l.start(StealConfig { temperature: f32::NAN, ..StealConfig::new(Strategy::Natural, 10, 0) }).is_err());
     assert!(l.query_round().is_err(), "a refused start leaves no attack running");
     assert!(Strategy::parse("telepathy").is_err());
 }

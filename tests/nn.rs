@@ -147,3 +147,95 @@ fn training_steps_lower_the_loss() {
 }
 
 
+
+/// Cross-entropy of `x` in training form (BatchNorm on the batch's own statistics).
+fn ce_train(net: &Network, x: &Array4<f32>, y: &[usize]) -> f64 {
+    let (l, _) = net.forward_train(x).unwrap();
+    let (loss, _) = mlsec::loss::cross_entropy(&l, y);
+    loss.iter().map(|&v| v as f64).sum()
+}
+
+#[test]
+fn batch_norm_training_gradients_match_central_differences() {
+    use mlsec::nn::CnnSpec;
+    // a small batch-normalised VGG-style net; the batch statistics depend on every image, so
+    // a wrong backward (the inference form's) is off by far more than the tolerance
+    let spec = CnnSpec { widths: vec![6, 8], convs: 2, batch_norm: true, hidden: 16, classes: 10 };
+    let mut net = Network::cnn(&spec, 3).unwrap();
+    assert!(net.has_batch_norm());
+    let (x, y) = images(16);
+    let x0 = x.view().to_owned();
+    let (_, grads, stats) = net.train_gradients(&x0, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &y).1).unwrap();
+    assert_eq!(stats.len(), 4, "one set of batch statistics per BatchNorm");
+    let mut rng = Rng::seeded(5);
+    for round in 0..3 {
+        let dirs: Vec<ArrayD<f32>> = net.params().iter().map(|p| ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if p.trainable { rng.normal() } else { 0.0 })).collect();
+        let norm: f32 = dirs.iter().flat_map(|d| d.iter()).map(|v| v * v).sum::<f32>().sqrt();
+        let shift = |net: &mut Network, s: f32| {
+            for (p, d) in net.params_mut().iter_mut().zip(&dirs) {
+                p.value.scaled_add(s, d);
+            }
+        };
+        let mut central = |h: f32| {
+            shift(&mut net, h);
+            let fp = ce_train(&net, &x0, &y);
+            shift(&mut net, -2.0 * h);
+            let fm = ce_train(&net, &x0, &y);
+            shift(&mut net, h);
+            (fp - fm) / (2.0 * h as f64)
+        };
+        let h = 1e-3f32 / norm.max(1e-12);
+        let fd = 0.5 * (central(h) + central(h / 2.0));
+        let an: f64 = grads.iter().zip(&dirs).flat_map(|(g, d)| g.iter().zip(d.iter())).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        assert!(rel(fd, an) < 1e-2, "round {round}: finite differences {fd}, backprop {an}");
+    }
+    // the input gradient through the batch statistics
+    let (logits, tape) = net.forward_train(&x0).unwrap();
+    let d = mlsec::loss::cross_entropy(&logits, &y).1;
+    let g = net.backward(&tape, &d, true, None).unwrap().unwrap();
+    let r = Array4::from_shape_simple_fn(x0.raw_dim(), || rng.normal());
+    let gnorm = g.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let dir = &(&r / r.iter().map(|v| v * v).sum::<f32>().sqrt()) + &(&g / gnorm);
+    let h = 1e-3f32;
+    let fd = (ce_train(&net, &(&x0 + &(&dir * h)), &y) - ce_train(&net, &(&x0 - &(&dir * h)), &y)) / (2.0 * h as f64);
+    let an: f64 = g.iter().zip(dir.iter()).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+    assert!(rel(fd, an) < 1e-2, "input: finite differences {fd}, backprop {an}");
+}
+
+#[test]
+fn batch_norm_running_statistics_follow_the_batches() {
+    use mlsec::nn::CnnSpec;
+    let spec = CnnSpec { widths: vec![4], convs: 1, batch_norm: true, hidden: 8, classes: 10 };
+    let mut net = Network::cnn(&spec, 1).unwrap();
+    let (x, y) = images(32);
+    let x0 = x.view().to_owned();
+    let seed = |l: &Array2<f32>| mlsec::loss::cross_entropy(l, &y).1;
+    // the whole batch at once, and the same batch in two halves pooled: the same statistics
+    let (_, _, whole) = net.train_gradients(&x0, &seed).unwrap();
+    let (a, b) = (x0.slice(ndarray::s![..16, .., .., ..]).to_owned(), x0.slice(ndarray::s![16.., .., .., ..]).to_owned());
+    let ya: Vec<usize> = y[..16].to_vec();
+    let yb: Vec<usize> = y[16..].to_vec();
+    let (_, _, sa) = net.train_gradients(&a, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &ya).1).unwrap();
+    let (_, _, sb) = net.train_gradients(&b, &|l: &Array2<f32>| mlsec::loss::cross_entropy(l, &yb).1).unwrap();
+    let mut n1 = net.clone();
+    let mut n2 = net.clone();
+    n1.update_running_stats(&whole, 1.0).unwrap();
+    n2.update_running_stats(&[sa, sb].concat(), 1.0).unwrap();
+    for (p, q) in n1.params().iter().zip(n2.params()) {
+        for (u, v) in p.value.iter().zip(q.value.iter()) {
+            assert!((u - v).abs() < 1e-4 * (1.0 + u.abs()), "{}: {u} vs {v}", p.name);
+        }
+    }
+    // momentum 1 copies the batch's mean; the variance is unbiased (× n/(n−1))
+    let m = n1.params().iter().find(|p| p.name.ends_with("running_mean")).unwrap();
+    let v = n1.params().iter().find(|p| p.name.ends_with("running_var")).unwrap();
+    assert!((m.value[[0]] - whole[0].mean[0]).abs() < 1e-6);
+    let n = whole[0].count as f32;
+    assert!((v.value[[0]] - whole[0].var[0] * n / (n - 1.0)).abs() < 1e-5 * (1.0 + v.value[[0]]));
+    // in training form each channel comes out normalised; after the update the inference
+    // form normalises the same batch about as well
+    assert!(whole[0].var.iter().all(|&s| s > 0.0));
+    net.update_running_stats(&whole, 0.5).unwrap();
+    let before = net.params().iter().find(|p| p.name.ends_with("running_mean")).unwrap().value[[0]];
+    assert!((before - 0.5 * whole[0].mean[0]).abs() < 1e-6, "momentum 0.5 from 0 moves halfway");
+}

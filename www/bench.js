@@ -153,7 +153,7 @@ async function main() {
     const mb = new Uint8Array(await (await fetch(MODEL)).arrayBuffer());
     const sb = new Uint8Array(await (await fetch('data/cifar10-test.bin')).arrayBuffer());
     const lab = new ExtractLab(mb, sb, { policy: 'probs', rate: 1e9, burst: 1e9 });
-    for (const arch of ['cnn-s', 'cnn-m']) {
+    for (const arch of ['cnn-s', 'cnn-m', 'cnn-bn']) {
       lab.configure({ policy: 'probs', rate: 1e9, burst: 1e9 });
       lab.start({ strategy: 'natural', budget: 500, arch, epochs: 1, seed: 0 });
       let t0 = performance.now();

@@ -9,11 +9,12 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const MODEL_URL = 'models/cifar10_resnet9.onnx';
 const SAMPLES_URL = 'data/cifar10-test.bin';
-const DEFAULTS = { policy: 'probs', rate: '50', burst: '100', quota: '1000000', prada: 'off', strategy: 'natural', budget: '400', arch: 'cnn-s', epochs: '4', seed: '0' };
-const FIELDS = { policy: 'ex-policy', rate: 'ex-rate', burst: 'ex-burst', quota: 'ex-quota', prada: 'ex-prada', strategy: 'ex-strategy', budget: 'ex-budget', arch: 'ex-arch', epochs: 'ex-epochs', seed: 'ex-seed' };
+const DEFAULTS = { policy: 'probs', rate: '50', burst: '100', quota: '1000000', prada: 'off', strategy: 'natural', budget: '400', arch: 'cnn-s', epochs: '4', temp: '1', seed: '0' };
+const FIELDS = { policy: 'ex-policy', rate: 'ex-rate', burst: 'ex-burst', quota: 'ex-quota', prada: 'ex-prada', strategy: 'ex-strategy', budget: 'ex-budget', arch: 'ex-arch', epochs: 'ex-epochs', temp: 'ex-temp', seed: 'ex-seed' };
 const COLORS = ['#c0392b', '#2471a3', '#1e8449', '#8e44ad', '#d68910', '#566573'];
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const int = (v, d) => { const n = Math.floor(Number(v)); return Number.isFinite(n) && n >= 0 ? n : d; };
+const num = (v, d) => { const n = Number(v); return Number.isFinite(n) ? n : d; };
 
 export class ExtractionLab {
   constructor({ $, onChange, showError }) {
@@ -103,9 +104,9 @@ export class ExtractionLab {
     // settings changed since the API started: restart it with them first
     if (JSON.stringify(this.provider()) !== this.applied) await this.configure();
     const p = this.params();
-    const attack = { strategy: p.strategy, budget: int(p.budget, 400), arch: p.arch, epochs: Math.max(1, int(p.epochs, 4)), seed: int(p.seed, 0) };
+    const attack = { strategy: p.strategy, budget: int(p.budget, 400), arch: p.arch, epochs: Math.max(1, int(p.epochs, 4)), temperature: num(p.temp, 1), seed: int(p.seed, 0) };
     const checkpoints = await this.core.call('extractStart', { attack });
-    const label = `${p.strategy} · ${p.policy}${p.prada !== 'off' ? ` · PRADA ${p.prada}` : ''} · ${p.arch} · seed ${attack.seed}`;
+    const label = `${p.strategy} · ${p.policy}${p.prada !== 'off' ? ` · PRADA ${p.prada}` : ''} · ${p.arch}${attack.temperature !== 1 ? ` · T ${attack.temperature}` : ''} · seed ${attack.seed}`;
     const run = { label, curve: [], seconds: 0 };
     this.runs.push(run);
     if (this.runs.length > COLORS.length) this.runs.shift();

@@ -1,10 +1,10 @@
 //! Networks built from a short description instead of an ONNX file: the extraction lab's
 //! surrogate CNNs, initialised from a seed so the same seed gives the same surrogate.
 //!
-//! A stage is Conv 3×3 (padding 1, bias) → Relu → MaxPool 2×2; after the stages a hidden
-//! Gemm → Relu and the output Gemm. He-normal weights (Kaiming), zero biases. No BatchNorm: the
-//! engine's BatchNormalization is the inference form, so a surrogate trained from scratch here
-//! goes without it (Adam copes at this depth).
+//! A stage is one or more Conv 3×3 (padding 1) → [BatchNorm] → Relu, then MaxPool 2×2; after
+//! the stages a hidden Gemm → Relu and the output Gemm. He-normal weights (Kaiming), zero
+//! biases; a BatchNorm starts as the identity (γ 1, β 0, running mean 0, variance 1) and is
+//! trained with batch statistics ([`Network::forward_train`]); its convolution has no bias.
 
 use super::ops::Window;
 use super::{Network, Node, Op, Param};
@@ -12,26 +12,35 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::{ArrayD, IxDyn};
 
-/// A surrogate architecture: channel widths of the convolution stages and the hidden width.
+/// A surrogate architecture: channel widths of the convolution stages, convolutions per
+/// stage, whether each is batch-normalised, and the hidden width.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CnnSpec {
     pub widths: Vec<usize>,
+    pub convs: usize,
+    pub batch_norm: bool,
     pub hidden: usize,
     pub classes: usize,
 }
 
 impl CnnSpec {
-    /// Named architectures the lab offers: `cnn-s` (3 stages 16/32/64, hidden 64) and `cnn-m`
-    /// (32/64/128, hidden 128).
+    /// Named architectures the lab offers: `cnn-s` (3 stages 16/32/64, hidden 64), `cnn-m`
+    /// (32/64/128, hidden 128), `cnn-bn` (cnn-m with BatchNorm after each convolution) and
+    /// `vgg-bn` (two batch-normalised convolutions per stage, VGG-style).
     pub fn named(name: &str, classes: usize) -> Result<CnnSpec> {
-        let (widths, hidden) = match name {
-            "cnn-s" => (vec![16, 32, 64], 64),
-            "cnn-m" => (vec![32, 64, 128], 128),
-            other => return Err(Error::InvalidArgument(format!("unknown surrogate architecture {other:?}: use cnn-s or cnn-m"))),
+        let (widths, convs, batch_norm, hidden) = match name {
+            "cnn-s" => (vec![16, 32, 64], 1, false, 64),
+            "cnn-m" => (vec![32, 64, 128], 1, false, 128),
+            "cnn-bn" => (vec![32, 64, 128], 1, true, 128),
+            "vgg-bn" => (vec![32, 64, 128], 2, true, 128),
+            other => return Err(Error::InvalidArgument(format!("unknown surrogate architecture {other:?}: use {}", NAMES.join(", ")))),
         };
-        Ok(CnnSpec { widths, hidden, classes })
+        Ok(CnnSpec { widths, convs, batch_norm, hidden, classes })
     }
 }
+
+/// The named architectures, smallest first.
+pub const NAMES: [&str; 4] = ["cnn-s", "cnn-m", "cnn-bn", "vgg-bn"];
 
 /// Input side of the surrogates (CIFAR-10).
 const SIDE: usize = 32;
@@ -66,6 +75,16 @@ impl Graph {
         self.param(name, ArrayD::zeros(IxDyn(&[n])))
     }
 
+    fn batch_norm(&mut self, name: &str, c: usize, x: usize) -> usize {
+        let scale = self.param(format!("{name}.weight"), ArrayD::ones(IxDyn(&[c])));
+        let bias = self.zeros(format!("{name}.bias"), c);
+        let mean = self.zeros(format!("{name}.running_mean"), c);
+        let var = self.param(format!("{name}.running_var"), ArrayD::ones(IxDyn(&[c])));
+        self.params[mean].trainable = false;
+        self.params[var].trainable = false;
+        self.push(Op::BatchNorm { scale, bias, mean, var, eps: 1e-5 }, x)
+    }
+
     fn gemm(&mut self, name: &str, inp: usize, outp: usize, x: usize) -> usize {
         let b = self.he(format!("{name}.weight"), &[outp, inp], inp);
         let c = self.zeros(format!("{name}.bias"), outp);
@@ -76,20 +95,28 @@ impl Graph {
 impl Network {
     /// A fresh CNN of `spec` on `[N, 3, 32, 32]` inputs, weights drawn from `seed`.
     pub fn cnn(spec: &CnnSpec, seed: u64) -> Result<Network> {
-        if spec.widths.is_empty() || spec.widths.len() > 5 || spec.widths.iter().chain([&spec.hidden, &spec.classes]).any(|&w| w == 0 || w > 1024) || spec.classes < 2 {
-            return Err(Error::InvalidArgument("a surrogate needs 1–5 stages, widths in 1..=1024 and at least 2 classes".into()));
+        if spec.convs == 0 || spec.convs > 4 || spec.widths.is_empty() || spec.widths.len() > 5 || spec.widths.iter().chain([&spec.hidden, &spec.classes]).any(|&w| w == 0 || w > 1024) || spec.classes < 2 {
+            return Err(Error::InvalidArgument("a surrogate needs 1–5 stages of 1–4 convolutions, widths in 1..=1024 and at least 2 classes".into()));
         }
         let mut g = Graph { rng: Rng::seeded(seed), params: Vec::new(), nodes: Vec::new(), values: 1 };
         let conv = Window { kernel: (3, 3), stride: (1, 1), pads: (1, 1, 1, 1) };
         let pool = Window { kernel: (2, 2), stride: (2, 2), pads: (0, 0, 0, 0) };
         let (mut x, mut cin, mut side) = (0usize, 3usize, SIDE);
         for (i, &c) in spec.widths.iter().enumerate() {
-            let w = g.he(format!("conv{i}.weight"), &[c, cin, 3, 3], cin * 9);
-            let b = g.zeros(format!("conv{i}.bias"), c);
-            x = g.push(Op::Conv { w, b: Some(b), win: conv, group: 1 }, x);
-            x = g.push(Op::Relu, x);
+            for j in 0..spec.convs {
+                let name = if spec.convs == 1 { format!("conv{i}") } else { format!("conv{i}_{j}") };
+                let w = g.he(format!("{name}.weight"), &[c, cin, 3, 3], cin * 9);
+                if spec.batch_norm {
+                    x = g.push(Op::Conv { w, b: None, win: conv, group: 1 }, x);
+                    x = g.batch_norm(&format!("{name}.bn"), c, x);
+                } else {
+                    let b = g.zeros(format!("{name}.bias"), c);
+                    x = g.push(Op::Conv { w, b: Some(b), win: conv, group: 1 }, x);
+                }
+                x = g.push(Op::Relu, x);
+                cin = c;
+            }
             x = g.push(Op::MaxPool { win: pool }, x);
-            cin = c;
             side /= 2;
         }
         x = g.push(Op::Flatten { axis: 1 }, x);

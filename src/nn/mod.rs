@@ -2,7 +2,8 @@
 //!
 //! tract runs ONNX forward only; attacks need input gradients and training needs weight
 //! gradients. [`Network::from_onnx`] reads the *same* ONNX file (graph + initializers) and
-//! builds layers with forward and backward passes: Conv, BatchNormalization (inference form),
+//! builds layers with forward and backward passes: Conv, BatchNormalization (the inference
+//! form, or batch statistics in [`Network::forward_train`]),
 //! Relu, Add, Sub/Mul/Div by a constant, MaxPool, AveragePool, GlobalAveragePool,
 //! Flatten/Reshape, Gemm/MatMul, Identity/Dropout. Its logits are cross-checked against tract
 //! and its gradients against finite differences (tests/nn.rs).
@@ -16,7 +17,7 @@ mod onnx;
 pub mod ops;
 pub mod optim;
 
-pub use build::CnnSpec;
+pub use build::{CnnSpec, NAMES as CNN_NAMES};
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Differentiable};
@@ -77,6 +78,56 @@ pub struct Network {
 pub struct Tape {
     values: Vec<Option<ArrayD<f32>>>,
     argmax: Vec<Option<Vec<u32>>>,
+    /// Per node, in a training pass, a BatchNorm's batch statistics.
+    batch_stats: Vec<Option<BatchStats>>,
+}
+
+/// Logits, parameter gradients and batch statistics of one training pass.
+pub type TrainGradients = (Array2<f32>, Vec<ArrayD<f32>>, Vec<BatchStats>);
+
+/// One BatchNormalization's statistics over a training batch (per channel, biased variance),
+/// and the parameters its running estimates live in.
+#[derive(Clone, Debug)]
+pub struct BatchStats {
+    pub mean_param: usize,
+    pub var_param: usize,
+    pub mean: Vec<f32>,
+    pub var: Vec<f32>,
+    /// Values per channel the statistics were taken over (N·H·W).
+    pub count: usize,
+}
+
+/// `x` (`[N, C, ...]`) as a contiguous slice and its channel count and run length: the values
+/// of channel `ch` of image `i` are the run `(i·C + ch)·len ..` of length `len`.
+fn channel_runs(x: &ArrayD<f32>, c: usize) -> Result<(ndarray::CowArray<'_, f32, IxDyn>, usize)> {
+    if x.ndim() < 2 || x.shape()[1] != c || c == 0 {
+        return Err(Error::Shape(format!("BatchNormalization over {c} channels got {:?}", x.shape())));
+    }
+    let len: usize = x.shape()[2..].iter().product();
+    if len == 0 || x.is_empty() {
+        return Err(Error::Shape(format!("BatchNormalization of an empty input {:?}", x.shape())));
+    }
+    Ok((x.as_standard_layout(), len))
+}
+
+/// Per-channel mean and biased variance of `x` (`[N, C, ...]`), two-pass in f64.
+fn channel_stats(x: &ArrayD<f32>, c: usize) -> Result<(Vec<f32>, Vec<f32>, usize)> {
+    let (xs, len) = channel_runs(x, c)?;
+    let xs = xs.as_slice().ok_or_else(|| Error::Shape("non-contiguous BatchNormalization input".into()))?;
+    let count = xs.len() / c;
+    if count == 0 || len == 0 {
+        return Err(Error::Shape("BatchNormalization of an empty batch".into()));
+    }
+    let (mut sum, mut sq) = (vec![0f64; c], vec![0f64; c]);
+    for (j, run) in xs.chunks(len).enumerate() {
+        sum[j % c] += run.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    let mean: Vec<f64> = sum.iter().map(|s| s / count as f64).collect();
+    for (j, run) in xs.chunks(len).enumerate() {
+        let m = mean[j % c];
+        sq[j % c] += run.iter().map(|&v| (v as f64 - m) * (v as f64 - m)).sum::<f64>();
+    }
+    Ok((mean.iter().map(|&m| m as f32).collect(), sq.iter().map(|s| (s / count as f64) as f32).collect(), count))
 }
 
 fn shape_err(what: &str, e: impl std::fmt::Display) -> Error {
@@ -126,8 +177,58 @@ impl Network {
         self.params.iter().filter(|p| p.trainable).map(|p| p.value.len()).sum()
     }
 
-    /// Forward pass over `[N, 3, S, S]` keeping what backward needs.
+    /// Forward pass over `[N, 3, S, S]` keeping what backward needs (inference form:
+    /// BatchNormalization uses its running statistics).
     pub fn forward(&self, x: &Array4<f32>) -> Result<(Array2<f32>, Tape)> {
+        self.forward_mode(x, false)
+    }
+
+    /// Forward pass in training form: each BatchNormalization normalises with the batch's own
+    /// mean and variance (Ioffe & Szegedy 2015), which the tape keeps for the backward pass and
+    /// for [`Network::update_running_stats`].
+    pub fn forward_train(&self, x: &Array4<f32>) -> Result<(Array2<f32>, Tape)> {
+        self.forward_mode(x, true)
+    }
+
+    /// Whether any node is a BatchNormalization.
+    pub fn has_batch_norm(&self) -> bool {
+        self.nodes.iter().any(|n| matches!(n.op, Op::BatchNorm { .. }))
+    }
+
+    /// Move each BatchNormalization's running mean and variance towards the batch statistics
+    /// of `stats` (several tapes' statistics — a batch split over threads — are pooled first):
+    /// running ← (1 − momentum)·running + momentum·batch, the variance unbiased as in PyTorch.
+    pub fn update_running_stats(&mut self, stats: &[BatchStats], momentum: f32) -> Result<()> {
+        use std::collections::BTreeMap;
+        // pool per BatchNorm: total count, Σ count·mean, Σ count·(var + mean²)
+        type Pool = (usize, Vec<f64>, Vec<f64>);
+        let mut pooled: BTreeMap<(usize, usize), Pool> = BTreeMap::new();
+        for st in stats {
+            let e = pooled.entry((st.mean_param, st.var_param)).or_insert_with(|| (0, vec![0.0; st.mean.len()], vec![0.0; st.mean.len()]));
+            if e.1.len() != st.mean.len() || st.var.len() != st.mean.len() {
+                return Err(Error::Shape("batch statistics of different widths for one BatchNormalization".into()));
+            }
+            e.0 += st.count;
+            for c in 0..st.mean.len() {
+                e.1[c] += st.count as f64 * st.mean[c] as f64;
+                e.2[c] += st.count as f64 * (st.var[c] as f64 + (st.mean[c] as f64).powi(2));
+            }
+        }
+        for ((mi, vi), (count, sm, ssq)) in pooled {
+            let n = count.max(1) as f64;
+            for (c, (s, q)) in sm.iter().zip(&ssq).enumerate() {
+                let mean = s / n;
+                let var = (q / n - mean * mean).max(0.0) * if count > 1 { n / (n - 1.0) } else { 1.0 };
+                let rm = self.params.get_mut(mi).and_then(|p| p.value.as_slice_mut()).and_then(|v| v.get_mut(c)).ok_or_else(|| Error::Shape("running mean out of range".into()))?;
+                *rm = (1.0 - momentum) * *rm + momentum * mean as f32;
+                let rv = self.params.get_mut(vi).and_then(|p| p.value.as_slice_mut()).and_then(|v| v.get_mut(c)).ok_or_else(|| Error::Shape("running variance out of range".into()))?;
+                *rv = (1.0 - momentum) * *rv + momentum * var as f32;
+            }
+        }
+        Ok(())
+    }
+
+    fn forward_mode(&self, x: &Array4<f32>, train: bool) -> Result<(Array2<f32>, Tape)> {
         let (_, c, h, w) = x.dim();
         if c != 3 || h != self.input_side || w != self.input_side {
             return Err(Error::Shape(format!(
@@ -138,6 +239,7 @@ impl Network {
         }
         let mut values: Vec<Option<ArrayD<f32>>> = vec![None; self.values];
         let mut argmax: Vec<Option<Vec<u32>>> = vec![None; self.nodes.len()];
+        let mut batch_stats: Vec<Option<BatchStats>> = vec![None; self.nodes.len()];
         values[0] = Some(x.clone().into_dyn());
         for (k, node) in self.nodes.iter().enumerate() {
             let get = |i: usize| -> Result<&ArrayD<f32>> {
@@ -156,6 +258,13 @@ impl Network {
                     }
                     let bias = b.map(|b| p(b).as_slice().map(|s| s.to_vec())).flatten();
                     ops::conv_forward(xv, wv, bias.as_deref(), win, *group).into_dyn()
+                }
+                Op::BatchNorm { scale, bias, mean, var, eps } if train => {
+                    let xv = get(0)?;
+                    let (bm, bv, count) = channel_stats(xv, p(*scale).len())?;
+                    let (a, b) = bn_affine(p(*scale), p(*bias), &ArrayD::from_shape_vec(IxDyn(&[bm.len()]), bm.clone()).map_err(|e| shape_err("BatchNorm", e))?, &ArrayD::from_shape_vec(IxDyn(&[bv.len()]), bv.clone()).map_err(|e| shape_err("BatchNorm", e))?, *eps);
+                    batch_stats[k] = Some(BatchStats { mean_param: *mean, var_param: *var, mean: bm, var: bv, count });
+                    channel_affine(xv, &a, &b)?
                 }
                 Op::BatchNorm { scale, bias, mean, var, eps } => {
                     let xv = get(0)?;
@@ -239,7 +348,7 @@ impl Network {
             .into_dimensionality::<Ix2>()
             .map_err(|_| Error::Shape(format!("the network output must be [N, classes], got {:?}", out.shape())))?
             .to_owned();
-        Ok((logits, Tape { values, argmax }))
+        Ok((logits, Tape { values, argmax, batch_stats }))
     }
 
     /// Backward pass from `dlogits` = ∂L/∂logits. Returns ∂L/∂input when `want_input`, and adds
@@ -279,19 +388,57 @@ impl Network {
                     }
                     dx.map(|d| d.into_dyn())
                 }
+                Op::BatchNorm { scale, bias, eps, .. } if tape.batch_stats[k].is_some() => {
+                    // y = γ·x̂ + β with x̂ = (x − μ_B)/σ_B: the batch statistics depend on x, so
+                    // dx = γ/σ_B · (dy − mean(dy) − x̂·mean(dy·x̂)), per channel.
+                    let st = tape.batch_stats[k].as_ref().ok_or_else(|| Error::Model("tape is missing BatchNorm statistics".into()))?;
+                    let c = st.mean.len();
+                    let (xs, len) = channel_runs(val(0)?, c)?;
+                    let (gs, _) = channel_runs(&dy, c)?;
+                    let (xs, gs) = match (xs.as_slice(), gs.as_slice()) {
+                        (Some(a), Some(b)) if a.len() == b.len() => (a, b),
+                        _ => return Err(Error::Shape("BatchNormalization gradient does not match its input".into())),
+                    };
+                    let inv: Vec<f32> = st.var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+                    let (mut sdy, mut sdyx) = (vec![0f64; c], vec![0f64; c]);
+                    for (j, (xr, gr)) in xs.chunks(len).zip(gs.chunks(len)).enumerate() {
+                        let ch = j % c;
+                        let (m, iv) = (st.mean[ch], inv[ch]);
+                        sdy[ch] += gr.iter().map(|&g| g as f64).sum::<f64>();
+                        sdyx[ch] += xr.iter().zip(gr).map(|(&x, &g)| (g * (x - m) * iv) as f64).sum::<f64>();
+                    }
+                    let to_arr = |v: &[f64]| ArrayD::from_shape_vec(IxDyn(&[c]), v.iter().map(|&x| x as f32).collect()).map_err(|e| shape_err("BatchNorm", e));
+                    add_param(*scale, to_arr(&sdyx)?);
+                    add_param(*bias, to_arr(&sdy)?);
+                    let gamma = p(*scale);
+                    let m = st.count as f32;
+                    let mut d = Vec::with_capacity(xs.len());
+                    for (j, (xr, gr)) in xs.chunks(len).zip(gs.chunks(len)).enumerate() {
+                        let ch = j % c;
+                        let (mu, iv) = (st.mean[ch], inv[ch]);
+                        let (k1, k2, k3) = (gamma[[ch]] * iv, sdy[ch] as f32 / m, sdyx[ch] as f32 / m);
+                        d.extend(xr.iter().zip(gr).map(|(&x, &g)| k1 * (g - k2 - (x - mu) * iv * k3)));
+                    }
+                    Some(ArrayD::from_shape_vec(dy.raw_dim(), d).map_err(|e| shape_err("BatchNorm gradient", e))?)
+                }
                 Op::BatchNorm { scale, bias, mean, var, eps } => {
                     let (a, _) = bn_affine(p(*scale), p(*bias), p(*mean), p(*var), *eps);
                     if want_params {
-                        let xv = val(0)?;
                         let c = a.len();
+                        let (xs, len) = channel_runs(val(0)?, c)?;
+                        let (gs, _) = channel_runs(&dy, c)?;
+                        let (xs, gs) = match (xs.as_slice(), gs.as_slice()) {
+                            (Some(a), Some(b)) if a.len() == b.len() => (a, b),
+                            _ => return Err(Error::Shape("BatchNormalization gradient does not match its input".into())),
+                        };
                         let mut ds = vec![0f32; c];
                         let mut dbias = vec![0f32; c];
                         let (mean_v, var_v) = (p(*mean), p(*var));
-                        for ((idx, &g), &xval) in dy.indexed_iter().zip(xv.iter()) {
-                            let ch = idx[1];
-                            let xhat = (xval - mean_v[[ch]]) / (var_v[[ch]] + eps).sqrt();
-                            ds[ch] += g * xhat;
-                            dbias[ch] += g;
+                        for (j, (xr, gr)) in xs.chunks(len).zip(gs.chunks(len)).enumerate() {
+                            let ch = j % c;
+                            let (mu, iv) = (mean_v[[ch]], 1.0 / (var_v[[ch]] + eps).sqrt());
+                            ds[ch] += xr.iter().zip(gr).map(|(&x, &g)| g * (x - mu) * iv).sum::<f32>();
+                            dbias[ch] += gr.iter().sum::<f32>();
                         }
                         add_param(*scale, ArrayD::from_shape_vec(IxDyn(&[c]), ds).map_err(|e| shape_err("BatchNorm", e))?);
                         add_param(*bias, ArrayD::from_shape_vec(IxDyn(&[c]), dbias).map_err(|e| shape_err("BatchNorm", e))?);
@@ -390,6 +537,17 @@ impl Network {
         self.backward(&tape, &d, false, Some(&mut grads))?;
         Ok((logits, grads))
     }
+
+    /// [`Network::param_gradients`] in training form ([`Network::forward_train`]), with the
+    /// batch statistics of every BatchNormalization.
+    pub fn train_gradients(&self, x: &Array4<f32>, seed: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<TrainGradients> {
+        let (logits, mut tape) = self.forward_train(x)?;
+        let d = seed(&logits);
+        let mut grads: Vec<ArrayD<f32>> = self.params.iter().map(|p| ArrayD::zeros(p.value.raw_dim())).collect();
+        self.backward(&tape, &d, false, Some(&mut grads))?;
+        let stats = tape.batch_stats.iter_mut().filter_map(Option::take).collect();
+        Ok((logits, grads, stats))
+    }
 }
 
 fn accumulate(grads: &mut [Option<ArrayD<f32>>], id: usize, g: ArrayD<f32>) {
@@ -407,15 +565,15 @@ fn bn_affine(scale: &ArrayD<f32>, bias: &ArrayD<f32>, mean: &ArrayD<f32>, var: &
 
 /// `y[:, c, ...] = a[c] * x[:, c, ...] + b[c]`.
 fn channel_affine(x: &ArrayD<f32>, a: &[f32], b: &[f32]) -> Result<ArrayD<f32>> {
-    if x.ndim() < 2 || x.shape()[1] != a.len() {
-        return Err(Error::Shape(format!("BatchNormalization over {} channels got {:?}", a.len(), x.shape())));
+    let c = a.len();
+    let (xs, len) = channel_runs(x, c)?;
+    let xs = xs.as_slice().ok_or_else(|| Error::Shape("non-contiguous BatchNormalization input".into()))?;
+    let mut y = Vec::with_capacity(xs.len());
+    for (j, run) in xs.chunks(len).enumerate() {
+        let (ac, bc) = (a[j % c], b[j % c]);
+        y.extend(run.iter().map(|&v| ac * v + bc));
     }
-    let mut y = x.clone();
-    for (idx, v) in y.indexed_iter_mut() {
-        let c = idx[1];
-        *v = a[c] * *v + b[c];
-    }
-    Ok(y)
+    ArrayD::from_shape_vec(x.raw_dim(), y).map_err(|e| shape_err("BatchNormalization", e))
 }
 
 fn broadcast_op(x: &ArrayD<f32>, p: &ArrayD<f32>, f: impl Fn(f32, f32) -> f32) -> Result<ArrayD<f32>> {

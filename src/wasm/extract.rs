@@ -55,12 +55,13 @@ struct Attack {
     budget: usize,
     arch: String,
     epochs: usize,
+    temperature: f32,
     seed: u64,
 }
 
 impl Default for Attack {
     fn default() -> Self {
-        Attack { strategy: "natural".into(), budget: 500, arch: "cnn-s".into(), epochs: 6, seed: 0 }
+        Attack { strategy: "natural".into(), budget: 500, arch: "cnn-s".into(), epochs: 6, temperature: 1.0, seed: 0 }
     }
 }
 
@@ -118,7 +119,7 @@ impl ExtractLab {
             return Err(JsError::new(&format!("the page runs at most {MAX_BROWSER_BUDGET} queries (each answer keeps its image in memory); the CLI runs up to 100,000")));
         }
         let strategy = Strategy::parse(&a.strategy).map_err(err)?;
-        let cfg = StealConfig { arch: a.arch, epochs: a.epochs, ..StealConfig::new(strategy, a.budget, a.seed) };
+        let cfg = StealConfig { arch: a.arch, epochs: a.epochs, temperature: a.temperature, ..StealConfig::new(strategy, a.budget, a.seed) };
         self.lab.start(cfg).map_err(err)?;
         Ok(self.lab.stealer.as_ref().map(|s| s.checkpoints().to_vec()).unwrap_or_default())
     }

@@ -57,7 +57,7 @@ try {
     extraction_browser: {
       method: 'one thread, wasm; 500 natural queries through the mock API (the committed model answers in batches of 64), then training epochs over the 500 answers (flip + shift augmentation, Adam, batch 64), median of 3 after a warm-up',
       api_queries_per_second: web.extract_api_queries_per_second,
-      surrogate_train_samples_per_second: { 'cnn-s': web['extract_train_cnn-s_samples_per_second'], 'cnn-m': web['extract_train_cnn-m_samples_per_second'] },
+      surrogate_train_samples_per_second: { 'cnn-s': web['extract_train_cnn-s_samples_per_second'], 'cnn-m': web['extract_train_cnn-m_samples_per_second'], 'cnn-bn': web['extract_train_cnn-bn_samples_per_second'] },
     },
     wasm_bytes: fs.statSync('www/pkg/mlsec_bg.wasm').size,
   };

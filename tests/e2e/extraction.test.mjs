@@ -33,14 +33,22 @@ test('a short steal updates the chart, the console and the log; tampering is cau
   assert.ok(await page.$$eval('#ex-log tbody tr', (r) => r.length) > 0);
   await shot(page, 'extraction-steal');
 
-  // a second run under label-only answers: the API restarts, a second curve joins the chart
+  // a second run under label-only answers, with the batch-normalised surrogate and a
+  // distillation temperature (trained in the worker): the API restarts, a second curve joins
   await page.selectOption('#ex-policy', 'label');
+  await page.selectOption('#ex-arch', 'cnn-bn');
+  await page.fill('#ex-temp', '2');
+  await page.dispatchEvent('#ex-temp', 'change');
   assert.match(page.url(), /policy=label/);
+  assert.match(page.url(), /arch=cnn-bn/);
+  assert.match(page.url(), /temp=2/);
   await page.click('#ex-steal');
   await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#ex-status').textContent), '^Done: 400 queries', { timeout: 180000 });
   assert.equal(await page.$$eval('#ex-runs tbody tr', (r) => r.length), 2);
   const legend = await page.$$eval('#ex-chart .u-legend .u-series', (s) => s.map((x) => x.textContent));
-  assert.ok(legend.some((t) => /natural · label/.test(t)) && legend.some((t) => /natural · probs/.test(t)), legend.join(' | '));
+  assert.ok(legend.some((t) => /natural · label.*cnn-bn · T 2/.test(t)) && legend.some((t) => /natural · probs/.test(t)), legend.join(' | '));
+  const second = await page.textContent('#ex-status');
+  assert.ok(pctOf(second.split('fidelity')[1]) > 20, second);
 
   await page.click('#ex-verify');
   await page.waitForFunction(() => /Chain verified: \d+ entries/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
@@ -71,6 +79,13 @@ test('cancel stops the attack between steps and keeps the API', async () => {
   assert.ok(sent > 0 && sent < 3000, `${sent}`);
   await page.click('#ex-verify');
   await page.waitForFunction(() => /Chain verified/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+  // a temperature below 1 is refused with a sentence
+  await page.fill('#ex-temp', '0.5');
+  await page.dispatchEvent('#ex-temp', 'change');
+  await page.click('#ex-steal');
+  await page.waitForFunction(() => /temperature must be between 1 and 20/.test(document.querySelector('#error').textContent), null, { timeout: 60000 });
+  await page.fill('#ex-temp', '1');
+  await page.dispatchEvent('#ex-temp', 'change');
   // a budget the browser cannot hold gets a sentence, not a crash; the lab still works after it
   await page.fill('#ex-budget', '500000');
   await page.click('#ex-steal');

@@ -4,8 +4,8 @@
 //! pool, Jacobian-based augmentation from a small seed set — Papernot et al. 2017 — or
 //! uncertainty sampling, KnockoffNets-style), turns each answer into a training target (the
 //! probabilities when the API returns them, a one-hot label otherwise; an abstention teaches
-//! nothing), and trains a small CNN ([`crate::nn::Network::cnn`]) with Adam on soft-label
-//! cross-entropy. The attack runs in rounds up to its query budget; after each round the
+//! nothing), and trains a small CNN ([`crate::nn::Network::cnn`], batch-normalised or not) with
+//! Adam on soft-label cross-entropy, optionally at a distillation temperature. The attack runs in rounds up to its query budget; after each round the
 //! surrogate is scored on images the attacker never queried: fidelity (agreement with the
 //! victim) and accuracy. [`transfer`] measures what the stolen model is for: adversarial
 //! examples crafted on it that also fool the victim.
@@ -37,7 +37,7 @@ pub struct StealConfig {
     pub strategy: Strategy,
     /// Queries the attacker may send in all.
     pub budget: usize,
-    /// Surrogate architecture name (`cnn-s`, `cnn-m`).
+    /// Surrogate architecture name (`cnn-s`, `cnn-m`, `cnn-bn`, `vgg-bn`: [`CnnSpec::named`]).
     pub arch: String,
     /// Training epochs over everything collected, after each round.
     pub epochs: usize,
@@ -47,6 +47,14 @@ pub struct StealConfig {
     pub batch: usize,
     /// Epochs after the last round, the learning rate decayed to zero ([`Stealer::polish`]).
     pub polish: usize,
+    /// Distillation temperature T (Hinton et al. 2015): the surrogate's softmax(z/T) learns
+    /// the answer's probabilities raised to 1/T and renormalised — softmax(log p / T), the
+    /// victim's logits softened — with the loss scaled by T². At T = 1 that is plain
+    /// soft-label cross-entropy; a confident victim (median top-1 probability 0.999 here)
+    /// hides its ranking of the other classes until T > 1. One-hot labels stay one-hot.
+    pub temperature: f32,
+    /// Decoupled weight decay of the surrogate's Adam (AdamW; 0 = none).
+    pub weight_decay: f32,
     /// Jacobian augmentation: seed-set size and step λ (pixel units).
     pub seed_set: usize,
     pub lambda: f32,
@@ -56,7 +64,7 @@ pub struct StealConfig {
 impl StealConfig {
     /// Defaults for `strategy` and `budget`.
     pub fn new(strategy: Strategy, budget: usize, seed: u64) -> StealConfig {
-        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, seed_set: 150, lambda: 0.1, seed }
+        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, temperature: 1.0, weight_decay: 0.0, seed_set: 150, lambda: 0.1, seed }
     }
 
     fn check(&self) -> Result<()> {
@@ -66,6 +74,12 @@ impl StealConfig {
         }
         if self.epochs == 0 || self.epochs > 200 || self.polish > 1000 || self.batch == 0 || self.batch > 1024 || !(self.lr > 0.0 && self.lr < 1.0) {
             return Err(Error::InvalidArgument("need 1–200 epochs per round, a batch of 1–1024 and 0 < lr < 1".into()));
+        }
+        if !(self.temperature >= 1.0 && self.temperature <= 20.0) {
+            return Err(Error::InvalidArgument("the distillation temperature must be between 1 and 20".into()));
+        }
+        if !(0.0..=1.0).contains(&self.weight_decay) {
+            return Err(Error::InvalidArgument("weight decay must be between 0 and 1".into()));
         }
         if !(self.lambda > 0.0 && self.lambda <= 1.0) || self.seed_set == 0 {
             return Err(Error::InvalidArgument("Jacobian augmentation needs 0 < λ ≤ 1 and a seed set of at least one image".into()));
@@ -124,7 +138,8 @@ impl Stealer {
         config.check()?;
         let spec = CnnSpec::named(&config.arch, classes)?;
         let net = Network::cnn(&spec, config.seed ^ 0x5e11)?;
-        let opt = Adam::new(config.lr)?;
+        let mut opt = Adam::new(config.lr)?;
+        opt.weight_decay = config.weight_decay;
         let checkpoints = strategy::checkpoints(&config);
         let rng = Rng::seeded(config.seed);
         let plan = strategy::Plan::new(pool_len);
@@ -167,7 +182,7 @@ impl Stealer {
         for (i, a) in answers.iter().enumerate() {
             let Some(target) = a.as_ref().and_then(|a| target(a, self.classes)) else { continue };
             self.xs.extend_from_slice(&queries[i * IMAGE..(i + 1) * IMAGE]);
-            self.ys.extend(target);
+            self.ys.extend(soften(&target, self.config.temperature));
         }
         self.sent += answers.len();
         self.round += 1;
@@ -201,12 +216,15 @@ impl Stealer {
                 x.slice_mut(ndarray::s![r, .., .., ..]).iter_mut().zip(&view).for_each(|(d, s)| *d = *s);
                 t.row_mut(r).assign(&ndarray::ArrayView1::from(&self.ys[i * self.classes..(i + 1) * self.classes]));
             }
-            let (logits, grads) = gradients(&self.net, &x, &t)?;
-            let p = softmax(&logits);
+            let temp = self.config.temperature;
+            let (logits, grads, stats) = gradients(&self.net, &x, &t, temp)?;
+            let p = softmax(&logits.mapv(|z| z / temp));
             for (pr, tr) in p.rows().into_iter().zip(t.rows()) {
                 total -= pr.iter().zip(tr).map(|(&p, &t)| if t > 0.0 { t as f64 * (p.max(1e-12) as f64).ln() } else { 0.0 }).sum::<f64>();
             }
             self.opt.step(self.net.params_mut(), &grads)?;
+            // BatchNorm running estimates for inference (a split batch's halves pooled)
+            self.net.update_running_stats(&stats, 0.1)?;
             seen += b;
         }
         self.last_loss = total / seen as f64;
@@ -244,14 +262,22 @@ impl Stealer {
     }
 }
 
-/// Logits and the mean soft-label cross-entropy's parameter gradients over the batch `x`
-/// with targets `t`. Natively the batch is split over the available cores (the gradients of
+/// Natively each thread's part of the batch is batch-normalised with its own statistics
+/// (as data-parallel training without synchronised BatchNorm does), so a native run and the
+/// page's single-threaded run of the same seed differ slightly when the surrogate has BatchNorm.
+///
+/// Logits and the parameter gradients of the mean distillation loss
+/// T²·CE(t, softmax(z/T)) over the batch `x` with (already softened) targets `t`; its gradient
+/// in the logits is T·(softmax(z/T) − t). Natively the batch is split over the available cores (the gradients of
 /// the halves add up to the whole's); in the browser it runs in the worker's one thread.
-type Grads = (Array2<f32>, Vec<ndarray::ArrayD<f32>>);
+type Grads = crate::nn::TrainGradients;
 
-fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>) -> Result<Grads> {
+fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>, temp: f32) -> Result<Grads> {
     let b = x.dim().0;
-    let seed = |lo: usize| move |logits: &Array2<f32>| (&softmax(logits) - &t.slice(ndarray::s![lo..lo + logits.nrows(), ..])) / b as f32;
+    // at T = 1 exactly the plain soft-label gradient (softmax − t)/b, else ×(T/b); the two
+    // forms round differently, and the README's measured runs used these
+    let (bf, k) = (b as f32, temp / b as f32);
+    let seed = |lo: usize| move |logits: &Array2<f32>| (&softmax(&logits.mapv(|z| z / temp)) - &t.slice(ndarray::s![lo..lo + logits.nrows(), ..])).mapv(|v| if temp == 1.0 { v / bf } else { v * k });
     #[cfg(not(target_arch = "wasm32"))]
     {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
@@ -264,16 +290,18 @@ fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>) -> Result<Grads> {
                         let hi = (lo + per).min(b);
                         let xs = x.slice(ndarray::s![lo..hi, .., .., ..]).to_owned();
                         let f = seed(lo);
-                        sc.spawn(move || net.param_gradients(&xs, &f))
+                        sc.spawn(move || net.train_gradients(&xs, &f))
                     })
                     .collect();
                 handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Model("a training thread failed".into())))).collect()
             });
             let mut logits = Vec::new();
+            let mut stats = Vec::new();
             let mut sum: Option<Vec<ndarray::ArrayD<f32>>> = None;
             for part in parts {
-                let (l, g) = part?;
+                let (l, g, st) = part?;
                 logits.push(l);
+                stats.extend(st);
                 match sum.as_mut() {
                     None => sum = Some(g),
                     Some(s) => s.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
@@ -281,10 +309,10 @@ fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>) -> Result<Grads> {
             }
             let views: Vec<_> = logits.iter().map(|l| l.view()).collect();
             let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| Error::Shape(e.to_string()))?;
-            return Ok((all, sum.unwrap_or_default()));
+            return Ok((all, sum.unwrap_or_default(), stats));
         }
     }
-    net.param_gradients(x, &seed(0))
+    net.train_gradients(x, &seed(0))
 }
 
 /// The training target an answer gives: its probabilities (renormalised: top-k zeroes the
@@ -298,6 +326,21 @@ pub fn target(a: &Answer, classes: usize) -> Option<Vec<f32>> {
     }
     let l = a.label?;
     (l < classes).then(|| (0..classes).map(|c| (c == l) as u8 as f32).collect())
+}
+
+/// A target softened to temperature `temp`: p^(1/T), renormalised (= softmax(log p / T)).
+/// Zeros stay zero, so a one-hot label is unchanged.
+pub fn soften(p: &[f32], temp: f32) -> Vec<f32> {
+    if temp == 1.0 {
+        return p.to_vec();
+    }
+    let q: Vec<f32> = p.iter().map(|&v| v.max(0.0).powf(1.0 / temp)).collect();
+    let s: f32 = q.iter().sum();
+    if s > 0.0 && s.is_finite() {
+        q.iter().map(|v| v / s).collect()
+    } else {
+        p.to_vec()
+    }
 }
 
 /// The surrogate's gradient of its logit for each image's label (`[N, 3, 32, 32]`), for

@@ -121,7 +121,7 @@ pub struct ExtractArgs {
     /// Answers per key, in all.
     #[arg(long, default_value_t = 1_000_000)]
     pub quota: usize,
-    /// Surrogate: cnn-s or cnn-m.
+    /// Surrogate: cnn-s, cnn-m, cnn-bn (cnn-m with BatchNorm) or vgg-bn (two convolutions a stage).
     #[arg(long, default_value = "cnn-s")]
     pub arch: String,
     /// Training epochs after each round.
@@ -132,6 +132,12 @@ pub struct ExtractArgs {
     /// Epochs after the last round with the learning rate decayed to zero.
     #[arg(long, default_value_t = 0)]
     pub polish: usize,
+    /// Distillation temperature (1 = plain soft-label cross-entropy).
+    #[arg(long, default_value_t = 1.0)]
+    pub temperature: f32,
+    /// Decoupled weight decay of the surrogate's Adam (AdamW).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f32,
     /// Also run the transfer attack (PGD on the surrogate, L∞ ε in /255) on this many evaluation images.
     #[arg(long, default_value_t = 0)]
     pub transfer: usize,
@@ -155,7 +161,7 @@ pub fn extract(a: ExtractArgs) -> Result<()> {
     if !(a.eps > 0.0 && a.eps <= 255.0) {
         return Err(Error::InvalidArgument("--eps is in /255 units: 0 < eps ≤ 255".into()));
     }
-    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, ..StealConfig::new(strategy, a.budget, a.seed) };
+    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, temperature: a.temperature, weight_decay: a.weight_decay, ..StealConfig::new(strategy, a.budget, a.seed) };
     let bytes = std::fs::read(&a.model).map_err(|e| Error::io(a.model.display().to_string(), e))?;
     let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
     let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
