@@ -69,6 +69,30 @@ fn input_gradient_matches_central_differences() {
     }
 }
 
+/// The derivative of `loss` along the weight direction `dirs`: by central differences (the
+/// mean of two step sizes: both estimate the same derivative, and f32 rounding and kink
+/// crossings differ between them) and from the backprop gradients `grads`.
+fn directional(net: &mut Network, grads: &[ArrayD<f32>], dirs: &[ArrayD<f32>], loss: &dyn Fn(&Network) -> f64) -> (f64, f64) {
+    let norm: f32 = dirs.iter().flat_map(|d| d.iter()).map(|v| v * v).sum::<f32>().sqrt();
+    let shift = |net: &mut Network, s: f32| {
+        for (p, d) in net.params_mut().iter_mut().zip(dirs) {
+            p.value.scaled_add(s, d);
+        }
+    };
+    let mut central = |h: f32| {
+        shift(net, h);
+        let fp = loss(net);
+        shift(net, -2.0 * h);
+        let fm = loss(net);
+        shift(net, h);
+        (fp - fm) / (2.0 * h as f64)
+    };
+    let h = 1e-3f32 / norm.max(1e-12);
+    let fd = 0.5 * (central(h) + central(h / 2.0));
+    let an: f64 = grads.iter().zip(dirs).flat_map(|(g, d)| g.iter().zip(d.iter())).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+    (fd, an)
+}
+
 #[test]
 fn weight_gradients_match_central_differences() {
     let mut net = Network::from_onnx(common::MODEL).unwrap();
@@ -92,25 +116,7 @@ fn weight_gradients_match_central_differences() {
                 ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if on { rng.normal() } else { 0.0 })
             })
             .collect();
-        let norm: f32 = dirs.iter().flat_map(|d| d.iter()).map(|v| v * v).sum::<f32>().sqrt();
-        let shift = |net: &mut Network, s: f32| {
-            for (p, d) in net.params_mut().iter_mut().zip(&dirs) {
-                p.value.scaled_add(s, d);
-            }
-        };
-        let mut central = |h: f32| {
-            shift(&mut net, h);
-            let fp = ce(&net, &x0, &y);
-            shift(&mut net, -2.0 * h);
-            let fm = ce(&net, &x0, &y);
-            shift(&mut net, h);
-            (fp - fm) / (2.0 * h as f64)
-        };
-        // the mean of two step sizes: both estimate the same derivative, and f32 rounding and
-        // kink crossings differ between them
-        let h = 1e-3f32 / norm.max(1e-12);
-        let fd = 0.5 * (central(h) + central(h / 2.0));
-        let an: f64 = grads.iter().zip(&dirs).flat_map(|(g, d)| g.iter().zip(d.iter())).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        let (fd, an) = directional(&mut net, &grads, &dirs, &|n: &Network| ce(n, &x0, &y));
         assert!(rel(fd, an) < 1e-2, "round {round}: finite differences {fd}, backprop {an}");
     }
 }
@@ -170,23 +176,7 @@ fn batch_norm_training_gradients_match_central_differences() {
     let mut rng = Rng::seeded(5);
     for round in 0..3 {
         let dirs: Vec<ArrayD<f32>> = net.params().iter().map(|p| ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if p.trainable { rng.normal() } else { 0.0 })).collect();
-        let norm: f32 = dirs.iter().flat_map(|d| d.iter()).map(|v| v * v).sum::<f32>().sqrt();
-        let shift = |net: &mut Network, s: f32| {
-            for (p, d) in net.params_mut().iter_mut().zip(&dirs) {
-                p.value.scaled_add(s, d);
-            }
-        };
-        let mut central = |h: f32| {
-            shift(&mut net, h);
-            let fp = ce_train(&net, &x0, &y);
-            shift(&mut net, -2.0 * h);
-            let fm = ce_train(&net, &x0, &y);
-            shift(&mut net, h);
-            (fp - fm) / (2.0 * h as f64)
-        };
-        let h = 1e-3f32 / norm.max(1e-12);
-        let fd = 0.5 * (central(h) + central(h / 2.0));
-        let an: f64 = grads.iter().zip(&dirs).flat_map(|(g, d)| g.iter().zip(d.iter())).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
+        let (fd, an) = directional(&mut net, &grads, &dirs, &|n: &Network| ce_train(n, &x0, &y));
         assert!(rel(fd, an) < 1e-2, "round {round}: finite differences {fd}, backprop {an}");
     }
     // the input gradient through the batch statistics
