@@ -88,7 +88,15 @@ class ResNet9W(ResNet9):
         super().__init__(widths=(24, 48, 80, 108), classes=classes)
 
 
-ARCHS = {"resnet9": ResNet9, "resnet9w": ResNet9W, "resnet20": ResNet20}
+class ResNet9Teacher(ResNet9):
+    """Page's ResNet-9 at full width, w=(64,128,256,512): 6.6 M parameters, far over the
+    budget of a committed model; used only as a distillation teacher (`train.py --teacher`)."""
+
+    def __init__(self, classes=10):
+        super().__init__(widths=(64, 128, 256, 512), classes=classes)
+
+
+ARCHS = {"resnet9": ResNet9, "resnet9w": ResNet9W, "resnet20": ResNet20, "resnet9x4": ResNet9Teacher}
 
 
 def count_macs(model, shape=(1, 3, 32, 32)):

@@ -5,7 +5,10 @@
 
 Recipe: SGD with Nesterov momentum, one-cycle learning rate (linear warm-up then linear decay,
 stepped per batch), weight decay, label smoothing, random crop (reflect pad 4), horizontal flip
-and Cutout(8). Everything is seeded; the data order of epoch e depends only on (seed, e), so a
+and Cutout(8). With `--teacher CKPT` (another run's checkpoint.pt) the loss is knowledge
+distillation (Hinton et al. 2015): alpha * T^2 * KL(softmax(teacher/T) || softmax(student/T))
++ (1 - alpha) * cross-entropy, the teacher (in eval mode) seeing the same augmented batch as the
+student. `--amp` runs forward/backward under bfloat16 autocast on CUDA. Everything is seeded; the data order of epoch e depends only on (seed, e), so a
 resumed run sees the same batches as an uninterrupted one. On a GPU the augmentation draws from
 a CUDA generator (same seeds), so a GPU run is reproducible on the same GPU but is not
 bit-identical to a CPU run. Checkpoints hold CPU tensors and load on either.
@@ -82,6 +85,10 @@ def main():
     p.add_argument("--data", default=None)
     p.add_argument("--out", default=None)
     p.add_argument("--bench", type=int, default=0, help="time N batches and exit")
+    p.add_argument("--teacher", default=None, help="checkpoint.pt of a trained run to distil from")
+    p.add_argument("--kd-temp", type=float, default=4.0)
+    p.add_argument("--kd-alpha", type=float, default=0.9)
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast (CUDA only)")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -97,6 +104,18 @@ def main():
     print(f"{a.arch}: {nparams} parameters, {arch.count_macs(model)} MACs, {a.threads} threads", flush=True)
 
     d = data.load(a.data)
+    teacher = None
+    if a.teacher:
+        tst = torch.load(a.teacher, weights_only=False, map_location="cpu")
+        teacher = arch.ARCHS[tst["args"]["arch"]]().to(dev, memory_format=torch.channels_last)
+        teacher.load_state_dict(tst["model"])
+        teacher.eval()
+        for prm in teacher.parameters():
+            prm.requires_grad_(False)
+        print(f"teacher {tst['args']['arch']} after epoch {tst['epoch']}: test accuracy "
+              f"{evaluate(teacher, d['xte'], d['yte'], device=dev):.4f}", flush=True)
+        teacher.eval()  # evaluate() leaves a model in train mode
+    use_amp = a.amp and dev.type == "cuda"
     xtr = torch.from_numpy(d["xtr"]).permute(0, 3, 1, 2).contiguous().to(dev)  # uint8 NCHW
     ytr = torch.from_numpy(d["ytr"]).to(dev)
     n = len(ytr)
@@ -121,8 +140,8 @@ def main():
     log = []
     if os.path.exists(ckpt) and not a.bench:
         st = torch.load(ckpt, weights_only=False, map_location="cpu")
-        same = ("arch", "epochs", "seed", "smooth", "lr", "batch", "wd", "warmup")
-        if any(st["args"].get(k) != getattr(a, k) for k in same):
+        same = ("arch", "epochs", "seed", "smooth", "lr", "batch", "wd", "warmup", "teacher", "kd_temp", "kd_alpha")
+        if any(k in st["args"] and st["args"][k] != getattr(a, k) for k in same):
             raise SystemExit(f"{ckpt} was made with other settings {st['args']}; use another --out")
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
@@ -145,7 +164,18 @@ def main():
             idx = perm[i * a.batch:(i + 1) * a.batch]
             xb = augment(xtr[idx].float() / 255.0, gen).contiguous(memory_format=torch.channels_last)
             yb = ytr[idx]
-            loss = F.cross_entropy(model(xb), yb, label_smoothing=a.smooth)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+                logits = model(xb)
+                if teacher is not None:
+                    with torch.no_grad():
+                        tlogits = teacher(xb)
+            logits = logits.float()
+            loss = F.cross_entropy(logits, yb, label_smoothing=a.smooth)
+            if teacher is not None:
+                t = a.kd_temp
+                kd = F.kl_div(F.log_softmax(logits / t, 1), F.log_softmax(tlogits.float() / t, 1),
+                              log_target=True, reduction="batchmean") * t * t
+                loss = a.kd_alpha * kd + (1 - a.kd_alpha) * loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
