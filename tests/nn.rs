@@ -229,3 +229,27 @@ fn batch_norm_running_statistics_follow_the_batches() {
     let before = net.params().iter().find(|p| p.name.ends_with("running_mean")).unwrap().value[[0]];
     assert!((before - 0.5 * whole[0].mean[0]).abs() < 1e-6, "momentum 0.5 from 0 moves halfway");
 }
+
+#[test]
+fn batch_norm_from_onnx_is_checked_at_load_and_computes_its_formula() {
+    // tests/fixtures/make_bn_onnx.py: input [N,3,32,32] -> BatchNormalization -> Relu ->
+    // GlobalAveragePool -> Flatten.
+    let net = Network::from_onnx(include_bytes!("fixtures/bn_ok.onnx")).unwrap();
+    let x = Array4::from_shape_fn((2, 3, 32, 32), |(n, c, h, w)| (n as f32 - 0.5) * 0.3 + c as f32 * 0.2 + (h * 32 + w) as f32 * 0.001 - 0.4);
+    let (y, _) = net.forward(&x).unwrap();
+    let (scale, bias, mean, var) = ([1.0f32, 2.0, 0.5], [0.0f32, 0.5, -0.1], [0.1f32, -0.2, 0.3], [1.0f32, 4.0, 0.25]);
+    let mut want = Array2::<f64>::zeros((2, 3));
+    for ((n, c, _, _), &v) in x.indexed_iter() {
+        want[[n, c]] += ((scale[c] * (v - mean[c]) / (var[c] + 1e-5).sqrt() + bias[c]).max(0.0) / 1024.0) as f64;
+    }
+    for ((n, c), &w) in want.indexed_iter() {
+        assert!((y[[n, c]] as f64 - w).abs() < 1e-5, "({n},{c}): {} vs {w}", y[[n, c]]);
+    }
+    // weight gradients run over the same per-channel parameters
+    let (_, g) = net.param_gradients(&x, &|l: &Array2<f32>| Array2::ones(l.raw_dim())).unwrap();
+    assert_eq!(g.len(), net.params().len());
+    // a running mean of one value for three channels is refused when the file is read, with a
+    // sentence, not at the first gradient as an out-of-bounds index
+    let err = Network::from_onnx(include_bytes!("fixtures/bn_short_mean.onnx")).unwrap_err().to_string();
+    assert!(err.contains("BatchNormalization") && err.contains("one length"), "{err}");
+}

@@ -201,6 +201,13 @@ pub(super) fn build(bytes: &[u8]) -> Result<Network> {
                 let bias = param(input(2)?, true)?;
                 let mean = param(input(3)?, false)?;
                 let var = param(input(4)?, false)?;
+                // The kernels index all four by channel: one length for all, one dimension each.
+                let shapes: Vec<&[usize]> = [scale, bias, mean, var].iter().map(|&i| params[i].value.shape()).collect();
+                if shapes.iter().any(|s| s.len() != 1 || s[0] == 0 || s[0] != shapes[0][0]) {
+                    return Err(Error::Model(format!(
+                        "{name}: BatchNormalization's scale, bias, mean and variance must be vectors of one length (got {shapes:?})"
+                    )));
+                }
                 (Op::BatchNorm { scale, bias, mean, var, eps: float(n, "epsilon", 1e-5) }, vec![value(input(0)?)?])
             }
             "Relu" => (Op::Relu, vec![value(input(0)?)?]),
