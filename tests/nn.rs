@@ -107,15 +107,27 @@ fn weight_gradients_match_central_differences() {
     assert!(checked.len() >= 10, "the model has trainable convolutions and a classifier");
     // a random direction over all trainable weights at once, and one per single tensor
     for round in 0..4 {
-        let dirs: Vec<ArrayD<f32>> = net
+        let on: Vec<bool> =
+            net.params().iter().enumerate().map(|(i, p)| p.trainable && (round == 0 || i == checked[(round * 5) % checked.len()])).collect();
+        let mut dirs: Vec<ArrayD<f32>> = net
             .params()
             .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let on = p.trainable && (round == 0 || i == checked[(round * 5) % checked.len()]);
-                ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if on { rng.normal() } else { 0.0 })
-            })
+            .zip(&on)
+            .map(|(p, &on)| ArrayD::from_shape_simple_fn(p.value.raw_dim(), || if on { rng.normal() } else { 0.0 }))
             .collect();
+        // Tilted towards the backprop gradient on the same tensors (d = r/|r| + g/|g|, as in the
+        // input-gradient test): a random direction's derivative can be small enough for f32
+        // rounding in the loss to scatter the finite difference by several per cent (a single
+        // tensor of the distilled model: ±5%). A wrong gradient still fails: the finite
+        // difference measures the true gradient along g, backprop claims |g|.
+        let sq = |v: &ArrayD<f32>| v.iter().map(|x| x * x).sum::<f32>();
+        let rn = dirs.iter().map(sq).sum::<f32>().sqrt();
+        let gn = grads.iter().zip(&on).filter(|(_, &on)| on).map(|(g, _)| sq(g)).sum::<f32>().sqrt();
+        for ((d, g), &on) in dirs.iter_mut().zip(&grads).zip(&on) {
+            if on {
+                *d = &*d / rn + &(g / gn);
+            }
+        }
         let (fd, an) = directional(&mut net, &grads, &dirs, &|n: &Network| ce(n, &x0, &y));
         assert!(rel(fd, an) < 1e-2, "round {round}: finite differences {fd}, backprop {an}");
     }

@@ -50,11 +50,15 @@ pub struct StealConfig {
     /// Distillation temperature T (Hinton et al. 2015): the surrogate's softmax(z/T) learns
     /// the answer's probabilities raised to 1/T and renormalised — softmax(log p / T), the
     /// victim's logits softened — with the loss scaled by T². At T = 1 that is plain
-    /// soft-label cross-entropy; a confident victim (median top-1 probability 0.999 here)
+    /// soft-label cross-entropy; a confident victim (median top-1 probability above 0.999 here)
     /// hides its ranking of the other classes until T > 1. One-hot labels stay one-hot.
     pub temperature: f32,
     /// Decoupled weight decay of the surrogate's Adam (AdamW; 0 = none).
     pub weight_decay: f32,
+    /// Of the natural strategy's views (queries made once every pool image is sent), the
+    /// fraction that are two-image mixtures rather than flipped and shifted copies
+    /// ([`strategy::view`]; 0.5 by default).
+    pub mix: f32,
     /// Jacobian augmentation: seed-set size and step λ (pixel units).
     pub seed_set: usize,
     pub lambda: f32,
@@ -64,7 +68,7 @@ pub struct StealConfig {
 impl StealConfig {
     /// Defaults for `strategy` and `budget`.
     pub fn new(strategy: Strategy, budget: usize, seed: u64) -> StealConfig {
-        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, temperature: 1.0, weight_decay: 0.0, seed_set: 150, lambda: 0.1, seed }
+        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, temperature: 1.0, weight_decay: 0.0, mix: 0.5, seed_set: 150, lambda: 0.1, seed }
     }
 
     fn check(&self) -> Result<()> {
@@ -80,6 +84,9 @@ impl StealConfig {
         }
         if !(0.0..=1.0).contains(&self.weight_decay) {
             return Err(Error::InvalidArgument("weight decay must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.mix) {
+            return Err(Error::InvalidArgument("the fraction of mixtures must be between 0 and 1".into()));
         }
         if !(self.lambda > 0.0 && self.lambda <= 1.0) || self.seed_set == 0 {
             return Err(Error::InvalidArgument("Jacobian augmentation needs 0 < λ ≤ 1 and a seed set of at least one image".into()));

@@ -141,15 +141,16 @@ pub fn augment_by(src: &[f32], rng: &mut Rng, max_shift: usize) -> Vec<f32> {
     out
 }
 
-/// A new query made from the pool once every pool image has been sent: half the time a
-/// flipped and shifted copy of one image ([`augment`]), half the time a mixture
-/// λ·a + (1 − λ)·b of two (λ uniform in [0.2, 0.8]; each flipped and shifted first). The
+/// A new query made from the pool once every pool image has been sent: with probability
+/// `mix` a mixture λ·a + (1 − λ)·b of two images (λ uniform in [0.2, 0.8]; each flipped and
+/// shifted first), otherwise a flipped and shifted copy of one ([`augment`]). The
 /// victim's answer on a mixture says where its decision boundary runs between two natural
 /// images — more than a second look at either of them does (the idea behind mixup-style
 /// extraction queries).
-pub fn view(pool: &Batch, rng: &mut Rng) -> Result<Vec<f32>> {
+pub fn view(pool: &Batch, rng: &mut Rng, mix: f32) -> Result<Vec<f32>> {
     let a = augment(pool_image(pool, rng.below(pool.len()))?, rng);
-    if rng.uniform() < 0.5 {
+    // one draw whatever `mix` is, so runs at the default 0.5 draw exactly as before the option
+    if rng.uniform() >= mix {
         return Ok(a);
     }
     let b = augment(pool_image(pool, rng.below(pool.len()))?, rng);
@@ -177,7 +178,7 @@ pub(super) fn next(st: &mut Stealer, pool: &Batch, want: usize) -> Result<Vec<f3
                 out.extend_from_slice(pool_image(pool, i)?);
             }
             while out.len() < want * IMAGE {
-                let v = view(pool, &mut st.rng)?;
+                let v = view(pool, &mut st.rng, st.config.mix)?;
                 out.extend(v);
             }
         }
@@ -202,7 +203,7 @@ pub(super) fn next(st: &mut Stealer, pool: &Batch, want: usize) -> Result<Vec<f3
                     }
                 }
                 while from_pool.len() < 3 * missing {
-                    cand.extend(view(pool, &mut st.rng)?);
+                    cand.extend(view(pool, &mut st.rng, st.config.mix)?);
                     from_pool.push(None);
                 }
                 let n = from_pool.len();

@@ -138,6 +138,10 @@ pub struct ExtractArgs {
     /// Decoupled weight decay of the surrogate's Adam (AdamW).
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f32,
+    /// Natural strategy: of the queries made once every pool image is sent, the fraction that
+    /// are two-image mixtures (the rest flipped and shifted copies).
+    #[arg(long, default_value_t = 0.5)]
+    pub mix: f32,
     /// Also run the transfer attack (PGD on the surrogate, L∞ ε in /255) on this many evaluation images.
     #[arg(long, default_value_t = 0)]
     pub transfer: usize,
@@ -161,7 +165,7 @@ pub fn extract(a: ExtractArgs) -> Result<()> {
     if !(a.eps > 0.0 && a.eps <= 255.0) {
         return Err(Error::InvalidArgument("--eps is in /255 units: 0 < eps ≤ 255".into()));
     }
-    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, temperature: a.temperature, weight_decay: a.weight_decay, ..StealConfig::new(strategy, a.budget, a.seed) };
+    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, temperature: a.temperature, weight_decay: a.weight_decay, mix: a.mix, ..StealConfig::new(strategy, a.budget, a.seed) };
     let bytes = std::fs::read(&a.model).map_err(|e| Error::io(a.model.display().to_string(), e))?;
     let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
     let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
