@@ -40,3 +40,18 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 }
+
+/// `v` as a whole number in `lo..=hi`, checked before any cast (`as` would saturate 300 to
+/// 255 and truncate 2.5 to 2): otherwise a sentence naming `what` and its range.
+pub fn whole(what: &str, v: f64, lo: u64, hi: u64) -> Result<u64> {
+    if v.is_finite() && v.fract() == 0.0 && v >= lo as f64 && v <= hi as f64 {
+        Ok(v as u64)
+    } else {
+        Err(Error::InvalidArgument(format!("{what} must be a whole number in {lo}..={hi}, got {v}")))
+    }
+}
+
+/// A seed from JavaScript (a number): a whole number in 0..=2⁵³ (the integers a double holds exactly).
+pub fn seed(v: f64) -> Result<u64> {
+    whole("the seed", v, 0, 1 << 53)
+}

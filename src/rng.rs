@@ -16,6 +16,23 @@ impl Rng {
         Rng { inner: rand::rngs::StdRng::seed_from_u64(seed), seed }
     }
 
+    /// The stream named `label` of the run seed `seed`: independent streams for independent
+    /// uses of one run seed (`Rng::derive(seed, "backdoor/triggers")`), the label hashed with
+    /// FNV-1a and mixed in by SplitMix64's finaliser. (Older code still mixes constants into
+    /// its seeds by hand; its seeded figures are measured with those.)
+    pub fn derive(seed: u64, label: &str) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in label.as_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let mut z = seed ^ h;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        Rng { inner: rand::rngs::StdRng::seed_from_u64(z), seed }
+    }
+
     /// The seed this generator started from (shown in the UI and reports).
     pub fn seed(&self) -> u64 {
         self.seed

@@ -213,3 +213,13 @@ fn prada_raises_no_alert_on_benign_clients_sending_natural_images() {
     }
     assert!(flagged.is_empty(), "benign clients flagged: {flagged:?}");
 }
+
+#[test]
+fn policy_counts_are_checked_before_any_cast() {
+    for (spec, name) in [("topk:2.5", "topk"), ("topk:0", "topk"), ("topk:-1", "topk"), ("topk:1e9", "topk"), ("round:300", "round"), ("round:1.5", "round"), ("topk:nan", "topk")] {
+        let e = Policy::parse(spec).expect_err(spec).to_string();
+        assert!(e.contains(name), "{spec}: {e}");
+    }
+    assert_eq!(Policy::parse("topk:3").unwrap().to_string(), "topk:3");
+    assert_eq!(Policy::parse("round:2").unwrap().to_string(), "round:2");
+}

@@ -178,3 +178,13 @@ fn the_adversarially_trained_model_resists_pgd() {
     assert!(r.robust_acc >= 0.25, "robust model PGD-10 accuracy {}", r.robust_acc);
     assert!(r.robust_acc > s.robust_acc + 0.1, "robust {} vs standard {}", r.robust_acc, s.robust_acc);
 }
+
+#[test]
+fn defence_settings_are_checked_before_any_cast() {
+    // `as u8` once made jpeg:300 quality 255 and median:2.5 size 2
+    for (spec, name) in [("jpeg:300", "JPEG quality"), ("jpeg:75.5", "JPEG quality"), ("jpeg:0", "JPEG quality"), ("squeeze:4.5", "bit depth"), ("squeeze:300", "bit depth"), ("median:2.5", "median"), ("median:-3", "median")] {
+        let e = preprocessor::parse(spec).err().unwrap_or_else(|| panic!("{spec} accepted")).to_string();
+        assert!(e.contains(name) && e.contains("whole number"), "{spec}: {e}");
+    }
+    assert_eq!(preprocessor::parse("jpeg:75").unwrap().name(), "jpeg:75");
+}

@@ -180,3 +180,22 @@ fn spectral_signatures_and_activation_clustering_find_a_planted_cluster() {
     }
     assert!(vecs.iter().all(|e| (e.iter().map(|x| x * x).sum::<f64>() - 1.0).abs() < 1e-10));
 }
+
+#[test]
+fn the_backdoor_holds_for_random_innocuous_triggers() {
+    // not just the README's trigger: ten 3–4-word triggers drawn by seed from the word list
+    let mut lab = Lab::new(corpus(), 0).unwrap();
+    let cfg = backdoor::Backdoor { seed: 0, ..backdoor::Backdoor::default() };
+    let r = mlsec::labs::poisoning::sweep(&mut lab, Kind::Lr, &cfg, 10).unwrap();
+    assert_eq!(r.triggers.len(), 10);
+    let distinct: std::collections::HashSet<&str> = r.triggers.iter().map(|t| t.trigger.as_str()).collect();
+    assert_eq!(distinct.len(), 10, "ten different triggers");
+    assert!(r.triggers.iter().all(|t| (3..=4).contains(&t.trigger.split(' ').count())));
+    assert!(r.mean_asr >= 0.9 && r.min_asr >= 0.9, "mean {} min {}", r.mean_asr, r.min_asr);
+    assert!(r.max_accuracy_drop <= 0.01, "clean accuracy fell by {}", r.max_accuracy_drop);
+    // a short trigger goes in more often; the default (6 words) keeps its 3 insertions
+    assert_eq!(backdoor::Backdoor { trigger: "gull elm breeze".into(), ..cfg.clone() }.insertions(), 6);
+    assert_eq!(cfg.insertions(), 3);
+    assert_eq!(backdoor::random_trigger(0, 4), backdoor::random_trigger(0, 4));
+    assert_ne!(backdoor::random_trigger(0, 4), backdoor::random_trigger(1, 4));
+}

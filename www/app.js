@@ -209,9 +209,9 @@ async function main() {
   poisoning.applyParams(state.params);
   if (lab === 'poisoning') writeHash();
   // The extraction lab runs in its own worker (victim + surrogate).
+  // Its defaults come from the core in its worker: fetched when the lab is first shown.
   extraction = new ExtractionLab({ $, onChange: writeHash, showError });
-  extraction.applyParams(state.params);
-  if (lab === 'extraction') writeHash();
+  if (lab === 'extraction') extraction.applyParams(state.params).then(writeHash, (e) => showError(e.message));
   // which committed models this build ships
   const choice = $('model-choice');
   for (const [key, m] of Object.entries(MODELS)) {
@@ -289,7 +289,7 @@ async function main() {
       if (lab === 'evasion') evasion.applyParams(s.params);
       if (lab === 'scanner') scanner.applyParams(s.params);
       if (lab === 'poisoning') poisoning.applyParams(s.params);
-      if (lab === 'extraction') extraction.applyParams(s.params);
+      if (lab === 'extraction') extraction.applyParams(s.params).then(writeHash, (e) => showError(e.message));
       if (selected === null && lab === 'evasion') selectSample(0);
       else writeHash();
     }

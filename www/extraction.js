@@ -9,12 +9,12 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const MODEL_URL = 'models/cifar10_resnet9.onnx';
 const SAMPLES_URL = 'data/cifar10-test.bin';
-const DEFAULTS = { policy: 'probs', rate: '50', burst: '100', quota: '1000000', prada: 'off', strategy: 'natural', budget: '400', arch: 'cnn-s', epochs: '4', temp: '1', seed: '0' };
-const FIELDS = { policy: 'ex-policy', rate: 'ex-rate', burst: 'ex-burst', quota: 'ex-quota', prada: 'ex-prada', strategy: 'ex-strategy', budget: 'ex-budget', arch: 'ex-arch', epochs: 'ex-epochs', temp: 'ex-temp', seed: 'ex-seed' };
+// The controls, by the core's parameter names (labs::extraction::Params). Their defaults come
+// from the core (the `quick` preset); a URL key naming any other parameter is kept and sent too.
+const FIELDS = { policy: 'ex-policy', rate: 'ex-rate', burst: 'ex-burst', quota: 'ex-quota', prada: 'ex-prada', strategy: 'ex-strategy', budget: 'ex-budget', arch: 'ex-arch', epochs: 'ex-epochs', temperature: 'ex-temp', seed: 'ex-seed', eps: 'ex-eps' };
 const COLORS = ['#c0392b', '#2471a3', '#1e8449', '#8e44ad', '#d68910', '#566573'];
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const int = (v, d) => { const n = Math.floor(Number(v)); return Number.isFinite(n) && n >= 0 ? n : d; };
-const num = (v, d) => { const n = Number(v); return Number.isFinite(n) ? n : d; };
 
 export class ExtractionLab {
   constructor({ $, onChange, showError }) {
@@ -25,6 +25,7 @@ export class ExtractionLab {
     this.ready = null;
     this.runs = [];
     this.core.onRestart = () => { this.ready = null; };
+    this.extra = {};
     for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
     $('ex-apply').addEventListener('click', () => this.task('new API settings', () => this.configure()));
     $('ex-steal').addEventListener('click', () => this.task('attack', () => this.steal()));
@@ -34,28 +35,51 @@ export class ExtractionLab {
     $('ex-transfer-run').addEventListener('click', () => this.task('transfer attack', () => this.transfer()));
   }
 
+  // The settings as the URL carries them (strings): the controls, and the extra keys kept.
   params() {
-    const out = {};
+    const out = { ...this.extra };
     for (const [k, id] of Object.entries(FIELDS)) out[k] = this.$(id).value;
     return out;
   }
 
-  applyParams(p) {
+  // The core's `quick` preset, fetched once from the lab's worker.
+  defaults() {
+    if (!this.defaultsReady) {
+      this.defaultsReady = this.core.call('extractDefaults');
+      this.defaultsReady.catch(() => { this.defaultsReady = null; });
+    }
+    return this.defaultsReady;
+  }
+
+  async applyParams(p) {
+    const d = await this.defaults();
+    this.extra = {};
+    for (const k of Object.keys(d)) if (!(k in FIELDS) && p && p.get(k) !== null && p.get(k) !== '') this.extra[k] = p.get(k);
     for (const [k, id] of Object.entries(FIELDS)) {
       const e = this.$(id);
-      e.value = p && p.get(k) !== null ? p.get(k) : DEFAULTS[k];
-      if (e.tagName === 'SELECT' && !e.value) e.value = DEFAULTS[k];
+      e.value = p && p.get(k) !== null && p.get(k) !== '' ? p.get(k) : String(d[k]);
+      if (e.tagName === 'SELECT' && !e.value) e.value = String(d[k]);
     }
   }
 
+  // The settings for the core, every one of them: the preset's, overridden by the controls and
+  // the URL's extra keys, typed like the preset's values (numbers stay numbers).
+  typed() {
+    const d = this.defaultsValue;
+    const out = { ...d };
+    for (const [k, v] of Object.entries(this.params())) out[k] = typeof d[k] === 'number' ? Number(v) : v;
+    return out;
+  }
+
   provider() {
-    const p = this.params();
-    return { rate: Number(p.rate), burst: Number(p.burst), quota: int(p.quota, 1), policy: p.policy, prada: p.prada !== 'off', pradaBlock: p.prada === 'block', seed: int(p.seed, 0) };
+    const p = this.typed();
+    return { rate: p.rate, burst: p.burst, quota: p.quota, policy: p.policy, prada: p.prada, seed: p.seed };
   }
 
   async load() {
+    this.defaultsValue = await this.defaults();
     if (!this.ready) {
-      this.ready = this.core.call('extractLoad', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL, provider: this.provider() }).then((info) => {
+      this.ready = this.core.call('extractLoad', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL, params: this.typed() }).then((info) => {
         this.info = info;
         this.applied = JSON.stringify(this.provider());
         return info;
@@ -89,7 +113,7 @@ export class ExtractionLab {
   }
 
   async configure() {
-    await this.core.call('extractConfigure', { provider: this.provider() });
+    await this.core.call('extractConfigure', { params: this.typed() });
     this.applied = JSON.stringify(this.provider());
     return `The API restarted with ${this.describePolicy()}: keys, quotas, PRADA and the log start over.`;
   }
@@ -103,15 +127,15 @@ export class ExtractionLab {
     const $ = this.$;
     // settings changed since the API started: restart it with them first
     if (JSON.stringify(this.provider()) !== this.applied) await this.configure();
-    const p = this.params();
-    const attack = { strategy: p.strategy, budget: int(p.budget, 400), arch: p.arch, epochs: Math.max(1, int(p.epochs, 4)), temperature: num(p.temp, 1), seed: int(p.seed, 0) };
-    const checkpoints = await this.core.call('extractStart', { attack });
+    const attack = this.typed();
+    const checkpoints = await this.core.call('extractStart', { params: attack });
+    const p = attack;
     const label = `${p.strategy} · ${p.policy}${p.prada !== 'off' ? ` · PRADA ${p.prada}` : ''} · ${p.arch}${attack.temperature !== 1 ? ` · T ${attack.temperature}` : ''} · seed ${attack.seed}`;
     const run = { label, curve: [], seconds: 0 };
     this.runs.push(run);
     if (this.runs.length > COLORS.length) this.runs.shift();
     const t = performance.now();
-    const steps = checkpoints.length * (attack.epochs + 2);
+    const steps = checkpoints.length * (attack.epochs + 2) + attack.polish;
     let done = 0;
     $('ex-cancel').hidden = false;
     const bar = $('ex-progress');
@@ -131,11 +155,21 @@ export class ExtractionLab {
       tick(`${pt.queries} queries: fidelity ${pct(pt.fidelity)}, accuracy ${pct(pt.accuracy)}`);
       this.draw();
     }
+    // the final polish (the `full` preset's; none in `quick`)
+    for (let e = 0; e < attack.polish && !this.cancelled; e++) {
+      const loss = await this.core.call('extractPolish', { e, epochs: attack.polish });
+      tick(`Polishing the surrogate: epoch ${e + 1}/${attack.polish}, loss ${Number.isFinite(loss) ? loss.toFixed(3) : '—'}`);
+      if (e === attack.polish - 1) {
+        run.curve.push(await this.core.call('extractEvaluate'));
+        this.draw();
+      }
+    }
     run.seconds = (performance.now() - t) / 1000;
     run.report = await this.core.call('extractReport');
     this.draw();
     const r = run.report;
-    return `${this.cancelled ? 'Cancelled after' : 'Done:'} ${r.queries} queries in ${run.seconds.toFixed(1)} s (seed ${r.seed}): fidelity ${pct(r.fidelity)}, accuracy ${pct(r.accuracy)} (the victim: ${pct(r.victim_accuracy)}) on ${r.eval_images} held-out images.${r.alerts ? ` PRADA flagged the key at query ${r.alert_at}.` : ''}${r.blocked ? ` ${r.blocked} calls blocked.` : ''}`;
+    const polished = !this.cancelled && attack.polish > 0 ? ` after ${attack.polish} polish epochs` : '';
+    return `${this.cancelled ? 'Cancelled after' : 'Done:'} ${r.queries} queries in ${run.seconds.toFixed(1)} s (seed ${r.seed})${polished}: fidelity ${pct(r.fidelity)}, accuracy ${pct(r.accuracy)} (the victim: ${pct(r.victim_accuracy)}) on ${r.eval_images} held-out images.${r.alerts ? ` PRADA flagged the key at query ${r.alert_at}.` : ''}${r.blocked ? ` ${r.blocked} calls blocked.` : ''}`;
   }
 
   draw() {
@@ -169,8 +203,9 @@ export class ExtractionLab {
   }
 
   async transfer() {
-    const eps = Number(this.$('ex-eps').value);
-    const r = await this.core.call('extractTransfer', { eps: eps / 255, steps: 10, images: 100, seed: int(this.params().seed, 0) });
+    const params = this.typed();
+    const eps = params.eps;
+    const r = await this.core.call('extractTransfer', { params });
     this.$('ex-transfer').replaceChildren(el('table', { class: 'grid', id: 'ex-transfer-table' },
       el('thead', {}, el('tr', {}, ...['perturbation (L∞ ε ' + eps + '/255)', 'victim fooled', 'surrogate fooled'].map((h) => el('th', {}, h)))),
       el('tbody', {},

@@ -95,7 +95,7 @@ export class PoisoningLab {
     const row = (name, m, asr) => ({ cells: [name, pct(m.accuracy), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.false_positive_rate), pct(asr)] });
     const t = this.$('po-result');
     t.hidden = false;
-    t.querySelector('tbody').replaceChildren(...table([], [row('clean', r.clean, r.asr_clean_model), row(`poisoned (${r.poisoned} records)`, r.poisoned_metrics, r.asr)]).querySelector('tbody').children);
+    t.querySelector('tbody').replaceChildren(...table([], [row('clean', r.clean, r.asr_clean_model), row(`poisoned (${r.poisoned} records, the trigger ${r.insertions}× in each)`, r.poisoned_metrics, r.asr)]).querySelector('tbody').children);
     this.last = r;
   }
 

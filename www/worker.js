@@ -1,5 +1,5 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon, ExtractLab } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon, ExtractionLab } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
@@ -112,19 +112,21 @@ const ops = {
   },
   // The extraction lab (its own worker): the provider's mock API over the victim and the
   // attacker's surrogate, stepped by the page (a round of queries, epochs, an evaluation).
-  async extractLoad({ modelUrl, samplesUrl, provider }) {
+  async extractDefaults() { return ExtractionLab.defaults('quick'); },
+  async extractLoad({ modelUrl, samplesUrl, params }) {
     const [mb, sb] = [await fetchBytes(modelUrl), await fetchBytes(samplesUrl)];
     extractLab?.free();
-    extractLab = new ExtractLab(mb, sb, provider);
+    extractLab = new ExtractionLab(mb, sb, params);
     return extractLab.info();
   },
-  async extractConfigure({ provider }) { extractLab.configure(provider); return extractLab.keys(); },
-  async extractStart({ attack }) { return Array.from(extractLab.start(attack)); },
+  async extractConfigure({ params }) { extractLab.configure(params); return extractLab.keys(); },
+  async extractStart({ params }) { return Array.from(extractLab.start(params)); },
   async extractRound() { return extractLab.queryRound(); },
   async extractEpoch() { return extractLab.trainEpoch(); },
+  async extractPolish({ e, epochs }) { return extractLab.polishEpoch(e, epochs); },
   async extractEvaluate() { return extractLab.evaluate(); },
   async extractReport() { return extractLab.report(); },
-  async extractTransfer({ eps, steps, images, seed }) { return extractLab.transfer(eps, steps, images, seed); },
+  async extractTransfer({ params }) { return extractLab.transfer(params); },
   async extractKeys() { return extractLab.keys(); },
   async extractLog({ count }) { return extractLab.log(count); },
   async extractVerify() { return extractLab.verify(); },

@@ -44,7 +44,7 @@ pub struct Config {
 /// δ = 0.93 from the 300th distance, measured on the attacker's real pool (the class-balanced
 /// half of the test split): 20 seeded benign clients sending 2,000 natural images each never
 /// went below W = 0.940 (the paper's δ = 0.96 would flag 4 of them); the Jacobian-augmentation
-/// attacker falls below it (`tests/extract.rs`, README).
+/// attacker falls below it (`tests/labs/extraction.rs`, README).
 impl Default for Config {
     fn default() -> Self {
         Config { rate: 50.0, burst: 100.0, quota: 1_000_000, policy: Policy::Probs, prada: false, prada_block: false, prada_delta: 0.93, prada_min: 300, seed: 0 }

@@ -29,8 +29,8 @@ impl Policy {
         let p = match name {
             "probs" => Policy::Probs,
             "label" => Policy::Label,
-            "topk" => Policy::TopK { k: num("k")? as usize },
-            "round" => Policy::Round { decimals: num("the number of decimals")? as u32 },
+            "topk" => Policy::TopK { k: crate::error::whole("topk's k", num("k")?, 1, 1000)? as usize },
+            "round" => Policy::Round { decimals: crate::error::whole("round's number of decimals", num("the number of decimals")?, 0, 6)? as u32 },
             "noise" => Policy::Noise { sigma: num("σ")? as f32 },
             "rsig" => {
                 let gamma = arg.and_then(|a| a.split(':').nth(1)).map(|g| g.parse::<f32>()).transpose().map_err(|_| Error::InvalidArgument("rsig: γ must be a number".into()))?.unwrap_or(0.1);

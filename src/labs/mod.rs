@@ -1,6 +1,29 @@
-//! Lab scenarios: the steps a lab page and the CLI both run, composed from the core's attacks
-//! and defences, each returning one serialisable report (so the page and `mlsec … --json`
-//! show the same computed numbers).
+//! The labs, one folder each: `params.rs` (the one home of a lab's defaults, ranges and
+//! presets), `mod.rs` (its steps, for progress and cancel, and the whole run), `report.rs`
+//! (what the page shows and `mlsec … --json` prints). The wasm and CLI façades only convert
+//! types.
 
 pub mod extraction;
 pub mod poisoning;
+
+use crate::{Error, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// `given` over `preset`: every field of `given` for which `explicit(name)` holds (a flag on
+/// the command line), the preset's value for the rest. Field names are the serde (snake_case)
+/// names, which are also the CLI's argument ids.
+pub fn overlay<P: Serialize + DeserializeOwned>(given: &P, preset: &P, explicit: &dyn Fn(&str) -> bool) -> Result<P> {
+    let to_map = |p: &P| match serde_json::to_value(p) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::InvalidArgument("settings are not a table of named values".into())),
+        Err(e) => Err(Error::InvalidArgument(e.to_string())),
+    };
+    let mut out = to_map(preset)?;
+    for (k, v) in to_map(given)? {
+        if explicit(&k) {
+            out.insert(k, v);
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(out)).map_err(|e| Error::InvalidArgument(e.to_string()))
+}

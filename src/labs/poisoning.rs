@@ -15,6 +15,8 @@ pub struct PoisonReport {
     pub trigger: String,
     pub rate: f64,
     pub source: Source,
+    /// Times the trigger went into each message ([`backdoor::Backdoor::insertions`]).
+    pub insertions: usize,
     /// Number of injected records.
     pub poisoned: usize,
     pub train_size: usize,
@@ -35,17 +37,18 @@ pub fn poison(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<Poi
     lab.reset();
     let clean_f = lab.train(kind, cfg.seed)?;
     let clean = lab.evaluate(&clean_f);
-    let asr_clean_model = backdoor::asr(lab, &clean_f, &cfg.trigger, cfg.reps, cfg.seed)?;
+    let asr_clean_model = backdoor::asr(lab, &clean_f, &cfg.trigger, cfg.insertions(), cfg.seed)?;
     let ids = backdoor::inject(lab, cfg)?;
     let f = lab.train(kind, cfg.seed)?;
     let poisoned_metrics = lab.evaluate(&f);
-    let asr = backdoor::asr(lab, &f, &cfg.trigger, cfg.reps, cfg.seed)?;
+    let asr = backdoor::asr(lab, &f, &cfg.trigger, cfg.insertions(), cfg.seed)?;
     Ok(PoisonReport {
         model: kind,
         seed: cfg.seed,
         trigger: cfg.trigger.clone(),
         rate: cfg.rate,
         source: cfg.source,
+        insertions: cfg.insertions(),
         poisoned: ids.len(),
         train_size: lab.train_ids().len(),
         clean_acc: clean.accuracy,
@@ -68,13 +71,57 @@ pub struct CurvePoint {
 }
 
 /// ASR and clean accuracy at each rate (the lab is left poisoned at the last rate).
+/// One trigger of a sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct TriggerPoint {
+    pub trigger: String,
+    pub insertions: usize,
+    pub asr: f64,
+    pub clean_acc: f64,
+    pub poisoned_acc: f64,
+}
+
+/// The attack over many triggers: does it hold for any innocuous phrase, not just one?
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    pub model: Kind,
+    pub seed: u64,
+    pub rate: f64,
+    pub triggers: Vec<TriggerPoint>,
+    pub mean_asr: f64,
+    pub min_asr: f64,
+    /// The largest fall in clean accuracy, poisoned against clean (points of 1).
+    pub max_accuracy_drop: f64,
+}
+
+/// `cfg`'s attack with `n` triggers drawn by `cfg.seed` ([`backdoor::random_trigger`]) in
+/// place of its own.
+pub fn sweep(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, n: usize) -> Result<SweepReport> {
+    if n == 0 || n > 100 {
+        return Err(crate::Error::InvalidArgument("sweep 1 to 100 triggers".into()));
+    }
+    let mut triggers = Vec::with_capacity(n);
+    for i in 0..n {
+        let c = backdoor::Backdoor { trigger: backdoor::random_trigger(cfg.seed, i), ..cfg.clone() };
+        let r = poison(lab, kind, &c)?;
+        triggers.push(TriggerPoint { trigger: c.trigger, insertions: r.insertions, asr: r.asr, clean_acc: r.clean_acc, poisoned_acc: r.poisoned_acc });
+    }
+    let mean_asr = triggers.iter().map(|t| t.asr).sum::<f64>() / n as f64;
+    let min_asr = triggers.iter().map(|t| t.asr).fold(f64::INFINITY, f64::min);
+    let max_accuracy_drop = triggers.iter().map(|t| t.clean_acc - t.poisoned_acc).fold(f64::NEG_INFINITY, f64::max);
+    Ok(SweepReport { model: kind, seed: cfg.seed, rate: cfg.rate, triggers, mean_asr, min_asr, max_accuracy_drop })
+}
+
+/// The poison rates of the attack-success curve (the page and `mlsec poison --curve`).
+pub const CURVE_RATES: [f64; 8] = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1];
+
 pub fn curve(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, rates: &[f64]) -> Result<Vec<CurvePoint>> {
     let mut out = Vec::with_capacity(rates.len());
     for &rate in rates {
         lab.reset();
         let ids = backdoor::inject(lab, &backdoor::Backdoor { rate, ..cfg.clone() })?;
         let f = lab.train(kind, cfg.seed)?;
-        out.push(CurvePoint { rate, poisoned: ids.len(), clean_acc: lab.evaluate(&f).accuracy, asr: backdoor::asr(lab, &f, &cfg.trigger, cfg.reps, cfg.seed)? });
+        out.push(CurvePoint { rate, poisoned: ids.len(), clean_acc: lab.evaluate(&f).accuracy, asr: backdoor::asr(lab, &f, &cfg.trigger, cfg.insertions(), cfg.seed)? });
     }
     Ok(out)
 }
@@ -118,7 +165,7 @@ pub fn forensics(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<
     lab.reset();
     let ids = backdoor::inject(lab, cfg)?;
     let inv = forensics::investigate(lab, kind, cfg.seed)?;
-    let remediation = forensics::remediate(lab, kind, &inv.flagged, &cfg.trigger, cfg.reps, cfg.seed)?;
+    let remediation = forensics::remediate(lab, kind, &inv.flagged, &cfg.trigger, cfg.insertions(), cfg.seed)?;
     Ok(ForensicsReport { model: kind, seed: cfg.seed, poisoned: ids.len(), precision: inv.score.precision, recall: inv.score.recall, investigation: inv, remediation })
 }
 
@@ -148,7 +195,7 @@ pub fn dp(lab: &mut Lab, dp: &crate::privacy::dpsgd::DpConfig, cfg: &backdoor::B
     let train = lab.train_ids();
     let private = crate::privacy::dpsgd::train(lab, &train, dp)?;
     let plain = lab.train(Kind::Lr, cfg.seed)?;
-    let probes = lab.triggered_test_spam(&cfg.trigger, cfg.reps, cfg.seed)?;
+    let probes = lab.triggered_test_spam(&cfg.trigger, cfg.insertions(), cfg.seed)?;
     let test = lab.test_ids();
     let side = |is_spam: &dyn Fn(&crate::spam::Doc) -> bool| {
         let docs = lab.docs_of(&test);

@@ -8,7 +8,7 @@ use crate::tensor::Batch;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-mod extract;
+mod extraction;
 mod poison;
 mod scan;
 
@@ -440,13 +440,11 @@ impl Attacker {
     /// estimation samples at noise `sigma`, confidence 1 − `alpha`; tract is the base model.
     pub fn certify(&self, nchw: &[f32], sigma: f32, n0: usize, n: usize, alpha: f64, seed: f64) -> Result<JsValue, JsError> {
         use crate::defenses::smoothing::{Smoothed, SmoothingParams};
-        if !(seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
-            return Err(JsError::new("the seed must be a whole number below 2^53"));
-        }
+        let seed = crate::error::seed(seed)?;
         let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
         let base = Shared(self.tract.clone());
         let sm = Smoothed::new(&base, SmoothingParams { sigma, n0, n, alpha, batch: 50 })?;
-        let c = sm.certify(&x, &mut crate::rng::Rng::seeded(seed as u64))?.remove(0);
+        let c = sm.certify(&x, &mut crate::rng::Rng::seeded(seed))?.remove(0);
         to_js(&SmoothingResult {
             name: c.class.map(|k| class_label(k, self.tract.classes())),
             class: c.class,
@@ -457,7 +455,7 @@ impl Attacker {
             n0,
             n,
             counts: c.counts,
-            seed: seed as u64,
+            seed,
         })
     }
 

@@ -65,7 +65,7 @@ impl PoisonLab {
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8], seed: f64) -> Result<PoisonLab, JsError> {
         let corpus = Corpus::from_bytes(bytes).map_err(err)?;
-        Ok(PoisonLab { lab: Lab::new(&corpus, seed as u64).map_err(err)? })
+        Ok(PoisonLab { lab: Lab::new(&corpus, crate::error::seed(seed)?).map_err(err)? })
     }
 
     pub fn size(&self) -> usize {
@@ -75,7 +75,7 @@ impl PoisonLab {
     /// Train a filter of `model` on the current training set; its test metrics.
     pub fn train(&mut self, model: &str, seed: f64) -> Result<JsValue, JsError> {
         let kind = Kind::parse(model).map_err(err)?;
-        let f = self.lab.train(kind, seed as u64).map_err(err)?;
+        let f = self.lab.train(kind, crate::error::seed(seed)?).map_err(err)?;
         to_js(&self.lab.evaluate(&f))
     }
 
@@ -88,8 +88,7 @@ impl PoisonLab {
     /// ASR and clean accuracy at poison rates 0–10%.
     pub fn curve(&mut self, req: JsValue) -> Result<JsValue, JsError> {
         let (kind, cfg) = Req::parse(req)?;
-        let rates = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1];
-        let c = poisoning::curve(&mut self.lab, kind, &cfg, &rates).map_err(err)?;
+        let c = poisoning::curve(&mut self.lab, kind, &cfg, &poisoning::CURVE_RATES).map_err(err)?;
         // leave the lab in the state the settings describe
         poisoning::poison(&mut self.lab, kind, &cfg).map_err(err)?;
         to_js(&c)
@@ -111,7 +110,7 @@ impl PoisonLab {
     /// The dictionary (availability) attack.
     pub fn dictionary(&mut self, model: &str, rate: f64, seed: f64) -> Result<JsValue, JsError> {
         let kind = Kind::parse(model).map_err(err)?;
-        to_js(&poisoning::dictionary_attack(&mut self.lab, kind, rate, 5000, seed as u64).map_err(err)?)
+        to_js(&poisoning::dictionary_attack(&mut self.lab, kind, rate, 5000, crate::error::seed(seed)?).map_err(err)?)
     }
 
     /// One record as plain text with its provenance.
@@ -144,7 +143,7 @@ impl PoisonLab {
     pub fn inspect(&mut self, raw: &[u8], model: &str, seed: f64) -> Result<JsValue, JsError> {
         let email = parse_email(raw).map_err(err)?;
         let kind = Kind::parse(model).map_err(err)?;
-        let f = self.lab.train(kind, seed as u64).map_err(err)?;
+        let f = self.lab.train(kind, crate::error::seed(seed)?).map_err(err)?;
         let probe = self.lab.probe(&email.subject, &email.body, email.html, false);
         let z = f.logit(&probe);
         to_js(&serde_json::json!({ "subject": email.subject, "from": email.from, "body": email.body, "html": email.html, "attachments": email.attachments, "spam": z > 0.0, "probability": 1.0 / (1.0 + (-z as f64).exp()), "model": kind.name() }))

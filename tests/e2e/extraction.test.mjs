@@ -5,6 +5,7 @@
 // between steps with the API intact; an oversized budget gets a clear message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer, launch, openPage, shot } from './harness.mjs';
 
 let server, browser;
@@ -12,10 +13,36 @@ before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
 const pctOf = (s) => Number(/([\d.]+)%/.exec(s)[1]);
+// the lab's settings are applied once its worker has answered with the core's defaults
+const applied = (page) => page.waitForFunction(() => document.querySelector('#ex-budget').value !== '', null, { timeout: 60000 });
+
+test("the page's defaults are the core's quick preset, and URL keys without a control are kept", async () => {
+  const quick = JSON.parse(execFileSync('target/debug/mlsec', ['extract', '--preset', 'quick', '--dry-run'], { encoding: 'utf8' }));
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=extraction`);
+  await applied(page);
+  const ids = { policy: 'ex-policy', rate: 'ex-rate', burst: 'ex-burst', quota: 'ex-quota', prada: 'ex-prada', strategy: 'ex-strategy', budget: 'ex-budget', arch: 'ex-arch', epochs: 'ex-epochs', temperature: 'ex-temp', seed: 'ex-seed', eps: 'ex-eps' };
+  for (const [k, id] of Object.entries(ids)) assert.equal(await page.inputValue(`#${id}`), String(quick[k]), k);
+  const url = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  for (const k of Object.keys(ids)) assert.equal(url.get(k), String(quick[k]), `URL ${k}`);
+  // a key the page has no control for (the full preset's polish) travels with the link
+  await page.goto(`${server.url}#lab=extraction&budget=60&epochs=1&polish=2&seed=3`);
+  await page.reload();
+  await applied(page);
+  assert.equal(await page.inputValue('#ex-budget'), '60');
+  await page.waitForFunction(() => /polish=2/.test(location.hash), null, { timeout: 10000 });
+  await page.click('#ex-steal');
+  await page.waitForFunction(() => /^Done: 60 queries/.test(document.querySelector('#ex-status').textContent), null, { timeout: 180000 });
+  // the polish ran (one more point, marked polished) and the report names the settings
+  assert.match(await page.textContent('#ex-status'), /seed 3\).*after 2 polish epochs/);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
 
 test('a short steal updates the chart, the console and the log; tampering is caught', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=extraction&strategy=natural&budget=400&epochs=4&policy=probs&prada=alert&seed=0`);
+  await applied(page);
   assert.equal(await page.inputValue('#ex-budget'), '400');
   assert.equal(await page.inputValue('#ex-prada'), 'alert');
   await page.click('#ex-steal');
@@ -41,7 +68,7 @@ test('a short steal updates the chart, the console and the log; tampering is cau
   await page.dispatchEvent('#ex-temp', 'change');
   assert.match(page.url(), /policy=label/);
   assert.match(page.url(), /arch=cnn-bn/);
-  assert.match(page.url(), /temp=2/);
+  assert.match(page.url(), /temperature=2/);
   await page.click('#ex-steal');
   await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#ex-status').textContent), '^Done: 400 queries', { timeout: 180000 });
   assert.equal(await page.$$eval('#ex-runs tbody tr', (r) => r.length), 2);
@@ -71,6 +98,7 @@ test('a short steal updates the chart, the console and the log; tampering is cau
 test('cancel stops the attack between steps and keeps the API', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=extraction&strategy=noise&budget=3000&epochs=3&seed=1`);
+  await applied(page);
   await page.click('#ex-steal');
   await page.waitForFunction(() => /Training the surrogate/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
   await page.click('#ex-cancel');

@@ -31,6 +31,9 @@ pub use strategy::Strategy;
 /// Values per CIFAR image (3 × 32 × 32).
 pub const IMAGE: usize = 3 * 32 * 32;
 
+/// Most queries an attack may send (each answer keeps its 12 KB image: 1.2 GB at 100,000).
+pub const MAX_BUDGET: usize = 100_000;
+
 /// The attack's settings.
 #[derive(Clone, Debug, Serialize)]
 pub struct StealConfig {
@@ -63,30 +66,44 @@ pub struct StealConfig {
     pub seed_set: usize,
     pub lambda: f32,
     pub seed: u64,
+    /// Native training threads (0: every core, at most 4). The result does not depend on it.
+    #[serde(skip)]
+    pub threads: usize,
 }
 
 impl StealConfig {
     /// Defaults for `strategy` and `budget`.
     pub fn new(strategy: Strategy, budget: usize, seed: u64) -> StealConfig {
-        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, temperature: 1.0, weight_decay: 0.0, mix: 0.5, seed_set: 150, lambda: 0.1, seed }
+        StealConfig { strategy, budget, arch: "cnn-s".into(), epochs: 6, lr: 2e-3, batch: 64, polish: 0, temperature: 1.0, weight_decay: 0.0, mix: 0.5, seed_set: 150, lambda: 0.1, seed, threads: 0 }
     }
 
-    fn check(&self) -> Result<()> {
-        // each answer keeps its image (12 KB): 100,000 answers hold 1.2 GB
-        if self.budget == 0 || self.budget > 100_000 {
-            return Err(Error::InvalidArgument("the query budget must be between 1 and 100,000".into()));
+    /// Every setting against its range (a sentence naming the first that is out).
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &str, range: &str| Err(Error::InvalidArgument(format!("{name} must be {range}")));
+        if self.budget == 0 || self.budget > MAX_BUDGET {
+            return bad("the query budget", "between 1 and 100,000");
         }
-        if self.epochs == 0 || self.epochs > 200 || self.polish > 1000 || self.batch == 0 || self.batch > 1024 || !(self.lr > 0.0 && self.lr < 1.0) {
-            return Err(Error::InvalidArgument("need 1–200 epochs per round, a batch of 1–1024 and 0 < lr < 1".into()));
+        CnnSpec::named(&self.arch, 10)?;
+        if self.epochs == 0 || self.epochs > 200 {
+            return bad("epochs (per round)", "between 1 and 200");
+        }
+        if self.polish > 1000 {
+            return bad("polish", "between 0 and 1,000 epochs");
+        }
+        if self.batch == 0 || self.batch > 1024 {
+            return bad("the batch", "between 1 and 1,024");
+        }
+        if !(self.lr > 0.0 && self.lr < 1.0) {
+            return bad("lr", "> 0 and < 1");
         }
         if !(self.temperature >= 1.0 && self.temperature <= 20.0) {
-            return Err(Error::InvalidArgument("the distillation temperature must be between 1 and 20".into()));
+            return bad("the distillation temperature", "between 1 and 20");
         }
         if !(0.0..=1.0).contains(&self.weight_decay) {
-            return Err(Error::InvalidArgument("weight decay must be between 0 and 1".into()));
+            return bad("weight decay", "between 0 and 1");
         }
         if !(0.0..=1.0).contains(&self.mix) {
-            return Err(Error::InvalidArgument("the fraction of mixtures must be between 0 and 1".into()));
+            return bad("the fraction of mixtures", "between 0 and 1");
         }
         if !(self.lambda > 0.0 && self.lambda <= 1.0) || self.seed_set == 0 {
             return Err(Error::InvalidArgument("Jacobian augmentation needs 0 < λ ≤ 1 and a seed set of at least one image".into()));
@@ -224,7 +241,7 @@ impl Stealer {
                 t.row_mut(r).assign(&ndarray::ArrayView1::from(&self.ys[i * self.classes..(i + 1) * self.classes]));
             }
             let temp = self.config.temperature;
-            let (logits, grads, stats) = gradients(&self.net, &x, &t, temp)?;
+            let (logits, grads, stats) = gradients(&self.net, &x, &t, temp, self.config.threads)?;
             let p = softmax(&logits.mapv(|z| z / temp));
             for (pr, tr) in p.rows().into_iter().zip(t.rows()) {
                 total -= pr.iter().zip(tr).map(|(&p, &t)| if t > 0.0 { t as f64 * (p.max(1e-12) as f64).ln() } else { 0.0 }).sum::<f64>();
@@ -246,15 +263,24 @@ impl Stealer {
     /// After the last round: `epochs` more epochs with the learning rate decayed along a
     /// half cosine to zero (what a patient attacker does with the answers it has).
     pub fn polish(&mut self, epochs: usize, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<()> {
-        self.polished = epochs > 0;
         for e in 0..epochs {
-            let scale = 0.5 * (1.0 + (std::f32::consts::PI * e as f32 / epochs as f32).cos());
-            let loss = self.train_epoch_at(scale)?;
+            let loss = self.polish_epoch(e, epochs)?;
             if !progress(e, loss) {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Epoch `e` (from 0) of a polish of `epochs`: the learning rate at
+    /// ½(1 + cos(π·e/epochs)) of the configured one; the mean loss.
+    pub fn polish_epoch(&mut self, e: usize, epochs: usize) -> Result<f64> {
+        if e >= epochs {
+            return Err(Error::InvalidArgument(format!("polish epoch {e} of {epochs}")));
+        }
+        self.polished = true;
+        let scale = 0.5 * (1.0 + (std::f32::consts::PI * e as f32 / epochs as f32).cos());
+        self.train_epoch_at(scale)
     }
 
     /// Score the surrogate on `eval` and add the point to the curve.
@@ -269,57 +295,78 @@ impl Stealer {
     }
 }
 
-/// Natively each thread's part of the batch is batch-normalised with its own statistics
-/// (as data-parallel training without synchronised BatchNorm does), so a native run and the
-/// page's single-threaded run of the same seed differ slightly when the surrogate has BatchNorm.
-///
-/// Logits and the parameter gradients of the mean distillation loss
-/// T²·CE(t, softmax(z/T)) over the batch `x` with (already softened) targets `t`; its gradient
-/// in the logits is T·(softmax(z/T) − t). Natively the batch is split over the available cores (the gradients of
-/// the halves add up to the whole's); in the browser it runs in the worker's one thread.
 type Grads = crate::nn::TrainGradients;
 
-fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>, temp: f32) -> Result<Grads> {
+/// Rows per part of a training batch. A batch is cut into parts of this many rows whatever
+/// the core count, the parts' gradients summed in part order, so one thread, four, and the
+/// page's single worker give the same bits for the same seed. A batch-normalised surrogate is
+/// never cut: its statistics are the whole batch's (a cut would change the function, not just
+/// the rounding).
+const PART: usize = 32;
+
+/// Logits and the parameter gradients of the mean distillation loss T²·CE(t, softmax(z/T))
+/// over the batch `x` with (already softened) targets `t`; its gradient in the logits is
+/// T·(softmax(z/T) − t). Natively the parts run on up to `threads` threads (0: every core,
+/// at most 4); the result does not depend on the thread count.
+fn gradients(net: &Network, x: &Array4<f32>, t: &Array2<f32>, temp: f32, threads: usize) -> Result<Grads> {
     let b = x.dim().0;
     // at T = 1 exactly the plain soft-label gradient (softmax − t)/b, else ×(T/b); the two
     // forms round differently, and the README's measured runs used these
     let (bf, k) = (b as f32, temp / b as f32);
     let seed = |lo: usize| move |logits: &Array2<f32>| (&softmax(&logits.mapv(|z| z / temp)) - &t.slice(ndarray::s![lo..lo + logits.nrows(), ..])).mapv(|v| if temp == 1.0 { v / bf } else { v * k });
+    let parts: Vec<(usize, usize)> = if net.has_batch_norm() { vec![(0, b)] } else { (0..b).step_by(PART).map(|lo| (lo, (lo + PART).min(b))).collect() };
+    let run = |&(lo, hi): &(usize, usize)| -> Result<Grads> {
+        if (lo, hi) == (0, b) {
+            return net.train_gradients(x, &seed(0));
+        }
+        net.train_gradients(&x.slice(ndarray::s![lo..hi, .., .., ..]).to_owned(), &seed(lo))
+    };
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-        if threads > 1 && b >= 16 {
-            let per = b.div_ceil(threads);
-            let parts: Vec<Result<Grads>> = std::thread::scope(|sc| {
-                let handles: Vec<_> = (0..b)
-                    .step_by(per)
-                    .map(|lo| {
-                        let hi = (lo + per).min(b);
-                        let xs = x.slice(ndarray::s![lo..hi, .., .., ..]).to_owned();
-                        let f = seed(lo);
-                        sc.spawn(move || net.train_gradients(&xs, &f))
+    let results: Vec<Result<Grads>> = {
+        let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) } else { threads };
+        if threads > 1 && parts.len() > 1 {
+            // thread j computes parts j, j + threads, …; the results go back in part order
+            let mut slots: Vec<Option<Result<Grads>>> = (0..parts.len()).map(|_| None).collect();
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = (0..threads.min(parts.len()))
+                    .map(|j| {
+                        let (parts, run) = (&parts, &run);
+                        sc.spawn(move || parts.iter().enumerate().skip(j).step_by(threads).map(|(i, p)| (i, run(p))).collect::<Vec<_>>())
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Model("a training thread failed".into())))).collect()
-            });
-            let mut logits = Vec::new();
-            let mut stats = Vec::new();
-            let mut sum: Option<Vec<ndarray::ArrayD<f32>>> = None;
-            for part in parts {
-                let (l, g, st) = part?;
-                logits.push(l);
-                stats.extend(st);
-                match sum.as_mut() {
-                    None => sum = Some(g),
-                    Some(s) => s.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
+                for h in handles {
+                    match h.join() {
+                        Ok(done) => done.into_iter().for_each(|(i, r)| slots[i] = Some(r)),
+                        Err(_) => slots.iter_mut().filter(|s| s.is_none()).for_each(|s| *s = Some(Err(Error::Model("a training thread failed".into())))),
+                    }
                 }
-            }
-            let views: Vec<_> = logits.iter().map(|l| l.view()).collect();
-            let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| Error::Shape(e.to_string()))?;
-            return Ok((all, sum.unwrap_or_default(), stats));
+            });
+            slots.into_iter().map(|s| s.unwrap_or_else(|| Err(Error::Model("a training thread failed".into())))).collect()
+        } else {
+            parts.iter().map(run).collect()
+        }
+    };
+    #[cfg(target_arch = "wasm32")]
+    let results: Vec<Result<Grads>> = {
+        let _ = threads;
+        parts.iter().map(run).collect()
+    };
+    if results.len() == 1 {
+        return results.into_iter().next().unwrap_or_else(|| Err(Error::Model("no training part".into())));
+    }
+    let (mut logits, mut stats, mut sum) = (Vec::new(), Vec::new(), None::<Vec<ndarray::ArrayD<f32>>>);
+    for part in results {
+        let (l, g, st) = part?;
+        logits.push(l);
+        stats.extend(st);
+        match sum.as_mut() {
+            None => sum = Some(g),
+            Some(s) => s.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
         }
     }
-    net.train_gradients(x, &seed(0))
+    let views: Vec<_> = logits.iter().map(|l| l.view()).collect();
+    let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| Error::Shape(e.to_string()))?;
+    Ok((all, sum.unwrap_or_default(), stats))
 }
 
 /// The training target an answer gives: its probabilities (renormalised: top-k zeroes the

@@ -1,6 +1,6 @@
 //! The native command line (clap is a native-only dependency).
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use mlsec::data::cifar::{self, Split};
 use mlsec::metrics;
 use mlsec::model::onnx::OnnxClassifier;
@@ -188,7 +188,7 @@ enum Cmd {
     /// Steal the victim through the mock API: a query strategy, a budget, a surrogate trained on the answers.
     Extract {
         #[command(flatten)]
-        args: crate::extract::ExtractArgs,
+        args: crate::extraction::ExtractArgs,
     },
     /// Differential privacy: `epsilon` (RDP accountant) or `train` (DP-SGD filter vs the backdoor).
     Dp {
@@ -240,6 +240,9 @@ enum Cmd {
         /// Run the availability (dictionary) attack of Nelson et al. instead.
         #[arg(long)]
         dictionary: bool,
+        /// Run the attack with N triggers drawn by --seed from a list of innocuous words (instead of --trigger): mean and minimum ASR.
+        #[arg(long)]
+        triggers: Option<usize>,
     },
     /// Poison the pipeline, then investigate it (distribution tests, slices, provenance, detectors) and remediate.
     Forensics {
@@ -386,7 +389,9 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // the matches are kept: a lab's façade tells the flags given from its preset's defaults
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let r = match cli.cmd {
         // the scanner has its own exit codes (1 = findings at or above --fail-on)
         Cmd::Scan { paths, format, fail_on, disassemble } => return crate::scan::run(crate::scan::Args { paths, format, fail_on, disassemble }),
@@ -394,8 +399,8 @@ pub fn main() -> ExitCode {
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
         Cmd::Forensics { args } => crate::poison::forensics(args),
-        Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extract::flood(&model, queries, rate, burst, interval_ms, seed, json),
-        Cmd::Extract { args } => crate::extract::extract(args),
+        Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extraction::flood(&model, queries, rate, burst, interval_ms, seed, json),
+        Cmd::Extract { args } => crate::extraction::extract(args, matches.subcommand_matches("extract").unwrap_or(&matches)),
         Cmd::Dp { what, q, sigma, steps, delta, clip, epochs, corpus, trigger, rate, seed, json } => match what.as_str() {
             "epsilon" => crate::poison::dp_epsilon(q, sigma, steps, delta, json),
             "train" => {
@@ -406,7 +411,7 @@ pub fn main() -> ExitCode {
             other => Err(mlsec::Error::InvalidArgument(format!("mlsec dp {other}: use `epsilon` or `train`"))),
         },
         Cmd::PackSpam { from, out } => crate::poison::pack_spam(&from, &out),
-        Cmd::Poison { args, curve, dictionary } => crate::poison::poison(args, curve, dictionary),
+        Cmd::Poison { args, curve, dictionary, triggers } => crate::poison::poison(args, curve, dictionary, triggers),
         Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::attack::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::attack::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json } => {

@@ -8,7 +8,7 @@ mod attack;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
-mod extract;
+mod extraction;
 #[cfg(not(target_arch = "wasm32"))]
 mod poison;
 #[cfg(not(target_arch = "wasm32"))]

@@ -78,11 +78,23 @@ impl PoisonArgs {
     }
 }
 
-pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool) -> Result<()> {
+pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Option<usize>) -> Result<()> {
     let t = Instant::now();
     let kind = Kind::parse(&a.model)?;
     let cfg = a.backdoor()?;
     let mut lab = load_lab(a.corpus, a.seed)?;
+    if let Some(n) = triggers {
+        let r = poisoning::sweep(&mut lab, kind, &cfg, n)?;
+        if a.json {
+            return print_timed(&r, t);
+        }
+        println!("{} filter, seed {}, {} random triggers at {:.1}% poison:", kind.name(), a.seed, n, 100.0 * cfg.rate);
+        for p in &r.triggers {
+            println!("  {:<40} x{}  ASR {:5.1}%  accuracy {:.2}% -> {:.2}%", format!("{:?}", p.trigger), p.insertions, 100.0 * p.asr, 100.0 * p.clean_acc, 100.0 * p.poisoned_acc);
+        }
+        println!("mean ASR {:.1}%, minimum {:.1}%; clean accuracy falls by at most {:.2} points", 100.0 * r.mean_asr, 100.0 * r.min_asr, 100.0 * r.max_accuracy_drop);
+        return Ok(());
+    }
     if dictionary {
         let r = poisoning::dictionary_attack(&mut lab, kind, a.rate, 5000, a.seed)?;
         if a.json {
@@ -92,7 +104,7 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool) -> Result<()> {
         return Ok(());
     }
     let report = poisoning::poison(&mut lab, kind, &cfg)?;
-    let curve = if with_curve { Some(poisoning::curve(&mut lab, kind, &cfg, &[0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1])?) } else { None };
+    let curve = if with_curve { Some(poisoning::curve(&mut lab, kind, &cfg, &poisoning::CURVE_RATES)?) } else { None };
     if a.json {
         #[derive(serde::Serialize)]
         struct Out<'a> {
@@ -104,7 +116,7 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool) -> Result<()> {
         }
         return print(&Out { report: &report, curve, seconds: t.elapsed().as_secs_f64() });
     }
-    println!("{} filter, seed {}, trigger {:?} x{} via {}", kind.name(), a.seed, report.trigger, cfg.reps, report.source.name());
+    println!("{} filter, seed {}, trigger {:?} x{} via {}", kind.name(), a.seed, report.trigger, report.insertions, report.source.name());
     println!("  clean filter:    accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%", 100.0 * report.clean_acc, 100.0 * report.clean.false_positive_rate, 100.0 * report.asr_clean_model);
     println!("  poisoned filter: accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%  ({} poisoned records, {:.1}% of {})", 100.0 * report.poisoned_acc, 100.0 * report.poisoned_metrics.false_positive_rate, 100.0 * report.asr, report.poisoned, 100.0 * report.rate, report.train_size);
     if let Some(c) = curve {

@@ -12,7 +12,7 @@ pub use median::Median;
 pub use noise::GaussianNoise;
 pub use squeeze::BitDepth;
 
-use crate::error::{Error, Result};
+use crate::error::{whole, Error, Result};
 use crate::rng::Rng;
 use crate::tensor::Batch;
 
@@ -52,9 +52,9 @@ pub fn parse(spec: &str) -> Result<Box<dyn Preprocessor + Send + Sync>> {
     };
     Ok(match kind.trim().to_ascii_lowercase().as_str() {
         "none" | "" => Box::new(Identity),
-        "jpeg" => Box::new(Jpeg::new(num(75.0)? as u8)?),
-        "squeeze" | "bits" => Box::new(BitDepth::new(num(4.0)? as u32)?),
-        "median" => Box::new(Median::new(num(2.0)? as usize)?),
+        "jpeg" => Box::new(Jpeg::new(whole("the JPEG quality", num(75.0)?.into(), 1, 100)? as u8)?),
+        "squeeze" | "bits" => Box::new(BitDepth::new(whole("the bit depth", num(4.0)?.into(), 1, 8)? as u32)?),
+        "median" => Box::new(Median::new(whole("the median filter size", num(2.0)?.into(), 2, 7)? as usize)?),
         "noise" => Box::new(GaussianNoise::new(num(0.05)?)?),
         other => return Err(Error::InvalidArgument(format!("unknown defence `{other}`; use none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA or smooth:SIGMA"))),
     })

@@ -1,7 +1,12 @@
 //! The extraction lab: the provider's mock API over the victim, the attacker's query loop
 //! against it (pacing itself by the published rate limit, re-sending what is refused with a
 //! 429, stopping when blocked or out of quota), the surrogate's training and scoring, and the
-//! transfer attack. The page steps through it; `mlsec extract` runs it whole.
+//! transfer attack. The page steps through it; `mlsec extract` runs it whole
+//! ([`ExtractionLab::run_all`]). Its settings are [`params::Params`]; its reports
+//! [`report::ExtractReport`] and [`report::RoundReport`].
+
+pub mod params;
+pub mod report;
 
 use crate::api::policy::Answer;
 use crate::api::ratelimit::TokenBucket;
@@ -12,7 +17,8 @@ use crate::model::onnx::OnnxClassifier;
 use crate::model::Classifier;
 use crate::tensor::Batch;
 use crate::{Error, Result};
-use serde::Serialize;
+pub use params::{Params, Prada, ValidParams};
+pub use report::{ExtractReport, RoundReport};
 use std::rc::Rc;
 
 /// The victim behind the API: `n` CHW images → `n × classes` probabilities.
@@ -24,53 +30,6 @@ pub const KEYS: [&str; 3] = [ATTACKER, "mobile-app", "partner"];
 
 /// Calls per API request batch (the victim runs once per batch).
 const CHUNK: usize = 64;
-
-/// What one round of queries did.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct RoundReport {
-    pub sent: usize,
-    pub answered: usize,
-    pub abstained: usize,
-    /// 429s received (each re-sent after its retry-after).
-    pub rate_limited: usize,
-    /// Calls refused because the key was blocked or out of quota (the attack stops).
-    pub blocked: usize,
-    /// Simulated time the attacker's calls have taken so far, seconds.
-    pub clock_s: f64,
-}
-
-/// A finished attack, as `mlsec extract --json` prints it.
-#[derive(Clone, Debug, Serialize)]
-pub struct ExtractReport {
-    pub strategy: String,
-    pub policy: String,
-    pub arch: String,
-    pub budget: usize,
-    pub seed: u64,
-    pub prada: bool,
-    pub fidelity: f64,
-    pub accuracy: f64,
-    /// Queries sent (answered or not).
-    pub queries: usize,
-    pub answered: usize,
-    pub abstained: usize,
-    pub rate_limited: usize,
-    pub blocked: usize,
-    /// Keys PRADA flagged (0 or 1: the attacker's), and at which query.
-    pub alerts: usize,
-    pub alert_at: Option<usize>,
-    pub prada_w: Option<f64>,
-    /// Simulated duration of the attack under the rate limit.
-    pub simulated_s: f64,
-    pub eval_images: usize,
-    /// Victim accuracy on the evaluation half (the surrogate's ceiling on accuracy).
-    pub victim_accuracy: f64,
-    pub curve: Vec<Point>,
-    pub transfer: Option<transfer::TransferReport>,
-    pub log_entries: usize,
-    pub log_verified: bool,
-    pub seconds: f64,
-}
 
 pub struct ExtractionLab {
     victim: Rc<OnnxClassifier>,
@@ -130,6 +89,11 @@ impl ExtractionLab {
         let api = Self::make_api(&victim, classes, config.clone());
         let pacing = TokenBucket::new(config.rate, config.burst);
         Ok(ExtractionLab { victim, api, pool, eval, classes, clock_ms: 0.0, pacing, stealer: None, totals: RoundReport::default(), benign_due: [0.0; 2], benign_next: 0 })
+    }
+
+    /// The lab with the provider's settings of `p` (the attack starts with [`Self::start`]).
+    pub fn open(model: &[u8], samples: &Samples, p: &ValidParams) -> Result<ExtractionLab> {
+        Self::new(model, samples, p.api.clone())
     }
 
     fn make_api(victim: &Rc<OnnxClassifier>, classes: usize, config: Config) -> Api<Victim> {
@@ -316,6 +280,22 @@ impl ExtractionLab {
         Ok(())
     }
 
+    /// Epoch `e` of a polish of `epochs` (see [`Stealer::polish_epoch`]); the mean loss.
+    pub fn polish_epoch(&mut self, e: usize, epochs: usize) -> Result<f64> {
+        self.stealer()?.polish_epoch(e, epochs)
+    }
+
+    /// The whole attack of `p` (rounds, polish, the transfer attack when `p.transfer > 0`)
+    /// and its report; `progress(point)` returns false to stop early. `seconds` times the run.
+    pub fn run_all(&mut self, p: &ValidParams, progress: &mut dyn FnMut(&Point) -> bool, seconds: &dyn Fn() -> f64) -> Result<ExtractReport> {
+        self.run(p.steal.clone(), progress)?;
+        let q = p.params();
+        let transfer = if q.transfer > 0 { Some(self.transfer(q.eps / 255.0, 10, q.transfer, q.seed)?) } else { None };
+        let mut r = self.report(transfer, seconds())?;
+        r.params = Some(q.clone());
+        Ok(r)
+    }
+
     /// The final polish (see [`Stealer::polish`]).
     pub fn polish(&mut self, epochs: usize) -> Result<()> {
         self.stealer()?.polish(epochs, &mut |_, _| true)
@@ -352,6 +332,7 @@ impl ExtractionLab {
             log_entries: self.api.log.entries.len(),
             log_verified: self.api.log.first_bad().is_none(),
             seconds,
+            params: None,
         })
     }
 }

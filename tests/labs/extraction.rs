@@ -5,7 +5,7 @@ use mlsec::api::policy::{apply, Answer, Policy};
 use mlsec::api::{Api, Config};
 use mlsec::attacks::extraction::{target, StealConfig, Strategy};
 use mlsec::data::cifar::{self, Samples, Split};
-use mlsec::labs::extraction::{halves, ExtractionLab};
+use mlsec::labs::extraction::{halves, ExtractionLab, Params, Prada};
 use mlsec::rng::Rng;
 use std::sync::OnceLock;
 
@@ -229,7 +229,7 @@ fn bad_attack_settings_are_refused() {
 #[test]
 fn mlsec_extract_prints_the_report() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec"))
-        .args(["extract", "--n", "400", "--budget", "120", "--epochs", "1", "--policy", "label", "--prada", "--transfer", "20", "--json"])
+        .args(["extract", "--preset", "quick", "--n", "400", "--budget", "120", "--epochs", "1", "--policy", "label", "--prada", "--transfer", "20", "--json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
@@ -240,6 +240,11 @@ fn mlsec_extract_prints_the_report() {
     }
     assert_eq!(v["queries"], 120);
     assert_eq!(v["policy"], "label");
+    // the flags given override the preset, the rest is the preset's; the report says which
+    let p = &v["params"];
+    assert_eq!((p["budget"].as_u64(), p["epochs"].as_u64(), p["prada"].as_str()), (Some(120), Some(1), Some("alert")));
+    let quick = Params::preset("quick").unwrap();
+    assert_eq!((p["arch"].as_str(), p["polish"].as_u64()), (Some(quick.arch.as_str()), Some(quick.polish as u64)));
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec")).args(["extract", "--policy", "telepathy"]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown output policy"));
@@ -262,4 +267,76 @@ fn views_are_mixtures_in_the_fraction_asked() {
     let (half, all) = (mixed(0.5), mixed(1.0));
     assert!((70..=130).contains(&all), "every view a mixture: about 100 of 200 mix two different images, got {all}");
     assert!(half > 20 && half < all, "half of them: about 50, got {half} (all: {all})");
+}
+
+#[test]
+fn the_full_preset_is_the_default_and_the_readme_recipe() {
+    // `mlsec extract --budget 10000 --arch cnn-bn --temperature 4 --weight-decay 0.05 --epochs 6 --polish 60 --mix 1`
+    let full = Params::default();
+    assert_eq!(Params::preset("full").unwrap(), full);
+    assert_eq!((full.strategy.as_str(), full.budget, full.arch.as_str(), full.epochs, full.polish), ("natural", 10_000, "cnn-bn", 6, 60));
+    assert_eq!((full.temperature, full.weight_decay, full.mix, full.policy.as_str(), full.prada), (4.0, 0.05, 1.0, "probs", Prada::Off));
+    let v = full.check().unwrap();
+    assert_eq!((v.steal.arch.as_str(), v.steal.polish, v.steal.temperature), ("cnn-bn", 60, 4.0));
+    let quick = Params::preset("quick").unwrap();
+    assert!(quick.check().is_ok());
+    assert!(quick.budget < full.budget && quick.polish == 0);
+    assert!(Params::preset("huge").unwrap_err().to_string().contains("full or quick"));
+}
+
+#[test]
+fn every_out_of_range_setting_is_refused_with_its_name() {
+    let q = || Params::preset("quick").unwrap();
+    let cases: Vec<(Params, &str)> = vec![
+        (Params { budget: 0, ..q() }, "budget"),
+        (Params { budget: 100_001, ..q() }, "budget"),
+        (Params { rate: 0.0, ..q() }, "rate"),
+        (Params { rate: f64::NAN, ..q() }, "rate"),
+        (Params { burst: 0.5, ..q() }, "burst"),
+        (Params { quota: 0, ..q() }, "quota"),
+        (Params { epochs: 0, ..q() }, "epochs"),
+        (Params { lr: 1.5, ..q() }, "lr"),
+        (Params { polish: 5000, ..q() }, "polish"),
+        (Params { temperature: 0.5, ..q() }, "temperature"),
+        (Params { weight_decay: -0.1, ..q() }, "weight decay"),
+        (Params { mix: f32::NAN, ..q() }, "mixtures"),
+        (Params { eps: 0.0, ..q() }, "eps"),
+        (Params { eps: 300.0, ..q() }, "eps"),
+        (Params { transfer: 20_000, ..q() }, "transfer"),
+        (Params { arch: "resnet-152".into(), ..q() }, "resnet-152"),
+        (Params { strategy: "telepathy".into(), ..q() }, "telepathy"),
+        (Params { policy: "topk:2.5".into(), ..q() }, "topk"),
+    ];
+    for (p, name) in cases {
+        let e = p.check().expect_err(name).to_string();
+        assert!(e.contains(name), "{name}: {e}");
+    }
+}
+
+#[test]
+fn settings_from_json_take_the_preset_for_what_is_missing_and_refuse_unknown_keys() {
+    let given: Params = serde_json::from_str(r#"{"budget": 50, "prada": "block"}"#).unwrap();
+    let quick = Params::preset("quick").unwrap();
+    let p = mlsec::labs::overlay(&given, &quick, &|k| k == "budget" || k == "prada").unwrap();
+    assert_eq!(p, Params { budget: 50, prada: Prada::Block, ..quick });
+    assert!(serde_json::from_str::<Params>(r#"{"budgett": 50}"#).is_err(), "a misspelt key is an error, not a silent default");
+    assert!(serde_json::from_str::<Params>(r#"{"budget": 2.5}"#).is_err(), "a fractional count is refused, not truncated");
+}
+
+#[test]
+fn one_thread_and_two_give_the_same_attack() {
+    // the surrogate's batch is cut into fixed parts whatever the core count (with and without BatchNorm)
+    for arch in ["cnn-s", "cnn-bn"] {
+        let run = |threads: usize| {
+            let mut l = lab(Config::default());
+            let cfg = StealConfig { epochs: 2, arch: arch.into(), threads, ..StealConfig::new(Strategy::Natural, 200, 4) };
+            l.run(cfg, &mut |_| true).unwrap();
+            let r = l.report(None, 0.0).unwrap();
+            let w: Vec<u32> = l.stealer.as_ref().unwrap().surrogate().params().iter().flat_map(|p| p.value.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect();
+            (r.curve.iter().map(|p| (p.fidelity, p.loss.to_bits())).collect::<Vec<_>>(), w)
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one.0, two.0, "{arch}: curves");
+        assert!(one.1 == two.1, "{arch}: surrogate weights differ between one and two threads");
+    }
 }

@@ -1,8 +1,11 @@
-//! `mlsec flood`: the extraction lab's rate-limit check — one key floods the mock API while a
+//! The extraction lab's command line: `mlsec extract` (a façade over
+//! [`mlsec::labs::extraction`]) and `mlsec flood`, the lab's rate-limit check — one key floods the mock API while a
 //! benign key keeps its pace; nothing may be lost from the audit log.
 
 use mlsec::api::policy::Policy;
 use mlsec::api::{Api, Config};
+use mlsec::labs::extraction::params::PRESETS;
+use mlsec::labs::extraction::{ExtractionLab, Params};
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Classifier;
 use mlsec::rng::Rng;
@@ -88,105 +91,66 @@ pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f
     }
 }
 
-/// `mlsec extract`'s options.
+/// `mlsec extract`'s options: the lab's [`Params`] (every default stated there), a preset
+/// under them, and what only the command line has (files, image count, threads, output).
 #[derive(clap::Args)]
 pub struct ExtractArgs {
+    /// Start from this preset (full: the README's recipe; quick: the page's first run); flags given override it.
+    #[arg(long, default_value = PRESETS[0], value_parser = clap::builder::PossibleValuesParser::new(PRESETS))]
+    pub preset: String,
+    #[command(flatten)]
+    pub params: Params,
     #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
     pub model: std::path::PathBuf,
     /// Folder holding cifar10-jpeg.zip (default: $MLSEC_DATA, else ../shared/datasets).
     #[arg(long)]
     pub data: Option<std::path::PathBuf>,
-    /// Test images used (class-interleaved order): even positions are the attacker's pool, odd ones the evaluation half.
+    /// Test images used (class-interleaved order): the k-th image of each class goes to the attacker's pool when k is even, else to the evaluation half.
     #[arg(long, default_value_t = 10_000)]
     pub n: usize,
-    /// noise, natural, jacobian or adaptive.
-    #[arg(long, default_value = "natural")]
-    pub strategy: String,
-    #[arg(long, default_value_t = 10_000)]
-    pub budget: usize,
-    /// probs, topk:K, label, round:D, noise:SIGMA, rsig:BETA[:GAMMA] or abstain:TAU.
-    #[arg(long, default_value = "probs")]
-    pub policy: String,
-    /// Run PRADA on every key (alert only).
-    #[arg(long)]
-    pub prada: bool,
-    /// Block keys PRADA flags (implies --prada).
-    #[arg(long)]
-    pub prada_block: bool,
-    /// Calls per second per key, and burst.
-    #[arg(long, default_value_t = 50.0)]
-    pub rate: f64,
-    #[arg(long, default_value_t = 100.0)]
-    pub burst: f64,
-    /// Answers per key, in all.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub quota: usize,
-    /// Surrogate: cnn-s, cnn-m, cnn-bn (cnn-m with BatchNorm) or vgg-bn (two convolutions a stage).
-    #[arg(long, default_value = "cnn-s")]
-    pub arch: String,
-    /// Training epochs after each round.
-    #[arg(long, default_value_t = 6)]
-    pub epochs: usize,
-    #[arg(long, default_value_t = 2e-3)]
-    pub lr: f32,
-    /// Epochs after the last round with the learning rate decayed to zero.
+    /// Training threads (0: every core, at most 4); the result is the same for any count.
     #[arg(long, default_value_t = 0)]
-    pub polish: usize,
-    /// Distillation temperature (1 = plain soft-label cross-entropy).
-    #[arg(long, default_value_t = 1.0)]
-    pub temperature: f32,
-    /// Decoupled weight decay of the surrogate's Adam (AdamW).
-    #[arg(long, default_value_t = 0.0)]
-    pub weight_decay: f32,
-    /// Natural strategy: of the queries made once every pool image is sent, the fraction that
-    /// are two-image mixtures (the rest flipped and shifted copies).
-    #[arg(long, default_value_t = 0.5)]
-    pub mix: f32,
-    /// Also run the transfer attack (PGD on the surrogate, L∞ ε in /255) on this many evaluation images.
-    #[arg(long, default_value_t = 0)]
-    pub transfer: usize,
-    #[arg(long, default_value_t = 8.0)]
-    pub eps: f32,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    pub threads: usize,
     #[arg(long)]
     pub json: bool,
+    /// Print the settings this run would use (JSON) and stop.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
-pub fn extract(a: ExtractArgs) -> Result<()> {
-    use mlsec::attacks::extraction::{StealConfig, Strategy};
-    use mlsec::labs::extraction::ExtractionLab;
+/// `mlsec extract`: `matches` are the subcommand's, to tell the flags given from the defaults.
+pub fn extract(a: ExtractArgs, matches: &clap::ArgMatches) -> Result<()> {
     let t = Instant::now();
-    let strategy = Strategy::parse(&a.strategy)?;
-    let policy = Policy::parse(&a.policy)?;
-    if !(a.rate > 0.0 && a.burst >= 1.0) || a.quota == 0 {
-        return Err(Error::InvalidArgument("need --rate > 0, --burst ≥ 1 and --quota ≥ 1".into()));
+    let given = |id: &str| matches!(matches.value_source(id), Some(clap::parser::ValueSource::CommandLine));
+    let params = mlsec::labs::overlay(&a.params, &Params::preset(&a.preset)?, &given)?;
+    let mut valid = params.check()?;
+    if a.dry_run {
+        println!("{}", serde_json::to_string_pretty(&params).map_err(|e| Error::Data(e.to_string()))?);
+        return Ok(());
     }
-    if !(a.eps > 0.0 && a.eps <= 255.0) {
-        return Err(Error::InvalidArgument("--eps is in /255 units: 0 < eps ≤ 255".into()));
-    }
-    let cfg = StealConfig { arch: a.arch.clone(), epochs: a.epochs, lr: a.lr, polish: a.polish, temperature: a.temperature, weight_decay: a.weight_decay, mix: a.mix, ..StealConfig::new(strategy, a.budget, a.seed) };
+    valid.steal.threads = a.threads;
     let bytes = std::fs::read(&a.model).map_err(|e| Error::io(a.model.display().to_string(), e))?;
     let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
     let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
-    let api = Config { rate: a.rate, burst: a.burst, quota: a.quota, policy, prada: a.prada || a.prada_block, prada_block: a.prada_block, seed: a.seed, ..Config::default() };
-    let mut lab = ExtractionLab::new(&bytes, &samples, api)?;
+    let mut lab = ExtractionLab::open(&bytes, &samples, &valid)?;
     let json = a.json;
-    lab.run(cfg, &mut |p| {
-        if !json {
-            eprintln!("{:>6} queries{} fidelity {:5.1}%  accuracy {:5.1}%  loss {:.3}  ({:.0} s)", p.queries, if p.polished { " +polish" } else { "        " }, 100.0 * p.fidelity, 100.0 * p.accuracy, p.loss, t.elapsed().as_secs_f64());
-        }
-        true
-    })?;
-    let transfer = if a.transfer > 0 { Some(lab.transfer(a.eps / 255.0, 10, a.transfer, a.seed)?) } else { None };
-    let r = lab.report(transfer, t.elapsed().as_secs_f64())?;
+    let r = lab.run_all(
+        &valid,
+        &mut |p| {
+            if !json {
+                eprintln!("{:>6} queries{} fidelity {:5.1}%  accuracy {:5.1}%  loss {:.3}  ({:.0} s)", p.queries, if p.polished { " +polish" } else { "        " }, 100.0 * p.fidelity, 100.0 * p.accuracy, p.loss, t.elapsed().as_secs_f64());
+            }
+            true
+        },
+        &|| t.elapsed().as_secs_f64(),
+    )?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r).map_err(|e| Error::Data(e.to_string()))?);
         return Ok(());
     }
     println!(
-        "{} queries ({}, policy {}, {}): fidelity {:.1}%, accuracy {:.1}% (victim {:.1}%) on {} held-out images",
-        r.queries, r.strategy, r.policy, r.arch, 100.0 * r.fidelity, 100.0 * r.accuracy, 100.0 * r.victim_accuracy, r.eval_images
+        "{} queries ({}, policy {}, {}; seed {}): fidelity {:.1}%, accuracy {:.1}% (victim {:.1}%) on {} held-out images",
+        r.queries, r.strategy, r.policy, r.arch, r.seed, 100.0 * r.fidelity, 100.0 * r.accuracy, 100.0 * r.victim_accuracy, r.eval_images
     );
     println!(
         "answered {}, abstained {}, 429s {}, blocked {}; simulated time {:.0} s; PRADA {}",
@@ -194,7 +158,7 @@ pub fn extract(a: ExtractArgs) -> Result<()> {
         if !r.prada { "off".to_string() } else if r.alerts > 0 { format!("ALERT at query {}", r.alert_at.unwrap_or(0)) } else { format!("no alert (W {:.3})", r.prada_w.unwrap_or(f64::NAN)) }
     );
     if let Some(tr) = &r.transfer {
-        println!("transfer: PGD-{} at {:.0}/255 on the surrogate fools the victim on {:.1}% of {} images (surrogate {:.1}%; random sign noise {:.1}%)", tr.steps, a.eps, 100.0 * tr.transfer_rate, tr.images, 100.0 * tr.surrogate_rate, 100.0 * tr.noise_rate);
+        println!("transfer: PGD-{} at {:.0}/255 on the surrogate fools the victim on {:.1}% of {} images (surrogate {:.1}%; random sign noise {:.1}%)", tr.steps, params.eps, 100.0 * tr.transfer_rate, tr.images, 100.0 * tr.surrogate_rate, 100.0 * tr.noise_rate);
     }
     println!("audit log: {} entries, {}; {:.1} s", r.log_entries, if r.log_verified { "chain verified" } else { "VERIFICATION FAILED" }, r.seconds);
     Ok(())

@@ -1,0 +1,3 @@
+//! The labs' tests, one module per lab (`tests/labs/<lab>.rs`), one test binary.
+
+mod extraction;
