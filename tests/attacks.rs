@@ -188,3 +188,15 @@ fn defence_settings_are_checked_before_any_cast() {
     }
     assert_eq!(preprocessor::parse("jpeg:75").unwrap().name(), "jpeg:75");
 }
+
+#[test]
+fn each_attack_default_is_its_own_params_default() {
+    use mlsec::attacks::evasion::hsja::HsjaParams;
+    use mlsec::attacks::evasion::pgd::PgdParams;
+    assert_eq!(AttackKind::Hsja.default_queries(), Some(HsjaParams::default().max_queries));
+    assert_eq!(AttackKind::Pgd.default_steps(), Some(PgdParams::default().steps));
+    assert_eq!((AttackKind::Fgsm.default_steps(), AttackKind::Fgsm.default_queries()), (None, None));
+    for k in AttackKind::all() {
+        assert!(k.default_steps().is_some() != k.default_queries().is_some() || k == AttackKind::Fgsm, "{k:?}: iterations or a query budget");
+    }
+}

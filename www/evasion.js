@@ -6,7 +6,7 @@
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { WorkerPool } from './pool.js';
 const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
-const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '10', queries: '1000', target: '', defense: 'none', adaptive: '0', seed: '0', evn: '100', evl: '0,1,2,4,8,16', mxn: '50' };
+const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '', queries: '', target: '', defense: 'none', adaptive: '0', seed: '0', evn: '100', evl: '0,1,2,4,8,16', mxn: '50' };
 const CHUNK = 10;
 const MATRIX_ATTACKS = ['fgsm', 'pgd', 'square'];
 const MATRIX_DEFENSES = ['none', 'jpeg:75', 'squeeze:4', 'median:2', 'noise:0.05'];
@@ -47,6 +47,10 @@ export class EvasionLab {
     $('rs-form').addEventListener('submit', (e) => { e.preventDefault(); this.certify(); });
     this.syncControls();
     this.drawMatrixHead();
+    // each attack's own iterations and query budget, from the core: shown as the fields'
+    // placeholders; an empty field runs the attack at them
+    this.attackDefaults = {};
+    core.call('attackDefaults').then((d) => { this.attackDefaults = d; this.syncControls(); }).catch(() => {});
   }
 
   /** The page's model changed: pool workers must reload it. */
@@ -85,6 +89,9 @@ export class EvasionLab {
     $('ev-eps-help').textContent = minimal ? 'L2 cap in pixel units (0 = none: the attack finds the smallest perturbation)'
       : ($('ev-norm').value === 'l2' && ['fgsm', 'pgd', 'apgd'].includes(a) ? 'L2 radius in pixel units' : '/255 (L∞)');
     $('ev-target').closest('label').hidden = a === 'deepfool';
+    const d = this.attackDefaults?.[a] ?? {};
+    $('ev-steps').placeholder = d.steps ? `${d.steps} (default)` : '';
+    $('ev-queries').placeholder = d.queries ? `${d.queries} (default)` : '';
   }
 
   isL2() {
@@ -106,7 +113,9 @@ export class EvasionLab {
     const p = this.params();
     const a = p.attack;
     const eps = this.parseEps(p.eps);
+    // empty: the attack's own default (the core's)
     const int = (s, name) => {
+      if (s === '') return null;
       if (!/^\d+$/.test(s)) throw new Error(`${name} must be a whole number.`);
       return Number(s);
     };

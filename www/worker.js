@@ -1,5 +1,5 @@
 // Owns the wasm instance. Messages: {id, op, args} -> {id, ok, result} | {id, ok:false, error, fatal}.
-import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon, ExtractionLab } from './pkg/mlsec.js';
+import init, { Model, Attacker, SampleSet, decodeImage, classNames, freshSeed, rgbaToNchw, summarize, scanBlob, scanBytes, PoisonLab, dpEpsilon, ExtractionLab, attackDefaults } from './pkg/mlsec.js';
 
 let ready = null;
 let model = null;
@@ -79,6 +79,7 @@ const ops = {
     return { ...pred, rgba, label: samples.label(index), ms: performance.now() - t };
   },
   async freshSeed() { return freshSeed(); },
+  async attackDefaults() { return attackDefaults(); },
   async evaluateRange({ start, count, request, modelUrl }) {
     return (await attackerFor(modelUrl)).evaluate(samples.nchw(start, count), samples.labels(start, count), request);
   },

@@ -27,6 +27,22 @@ pub fn input_side() -> usize {
     cifar::SIDE
 }
 
+/// Each attack's own defaults: `{pgd: {steps: 10, queries: null}, hsja: {steps: null, queries: 2000}, …}`.
+#[wasm_bindgen(js_name = attackDefaults)]
+pub fn attack_defaults() -> Result<JsValue, JsError> {
+    use crate::attacks::evasion::run::AttackKind;
+    #[derive(Serialize)]
+    struct D {
+        steps: Option<usize>,
+        queries: Option<usize>,
+    }
+    let m: std::collections::BTreeMap<String, D> = AttackKind::all()
+        .into_iter()
+        .map(|k| (serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), D { steps: k.default_steps(), queries: k.default_queries() }))
+        .collect();
+    to_js(&m)
+}
+
 /// CIFAR-10 class names in label order.
 #[wasm_bindgen(js_name = classNames)]
 pub fn class_names() -> Vec<String> {

@@ -69,6 +69,13 @@ test('a black-box attack reports its queries; bad settings get a clear error', a
   assert.match(await page.locator('#error').textContent(), /is not a number/);
   assert.equal(await page.locator('#error b').count(), 0);
   await shot(page, 'evasion-square');
+  // an empty query budget is the attack's own, shown from the core (HopSkipJump's differs from Square's)
+  await page.locator('#ev-eps').fill('0');
+  await page.selectOption('#ev-attack', 'hsja');
+  await page.locator('#ev-queries').fill('');
+  await page.waitForFunction(() => document.getElementById('ev-queries').placeholder === '2000 (default)');
+  await page.selectOption('#ev-attack', 'square');
+  await page.waitForFunction(() => document.getElementById('ev-queries').placeholder === '1000 (default)');
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

@@ -25,6 +25,12 @@ pub struct ApgdParams {
     pub norm: Norm,
 }
 
+impl Default for ApgdParams {
+    fn default() -> Self {
+        ApgdParams { eps: 8.0 / 255.0, steps: 100, norm: Norm::Linf }
+    }
+}
+
 /// The attack, with checked parameters.
 pub struct Apgd(ApgdParams);
 

@@ -55,6 +55,33 @@ impl AttackKind {
         })
     }
 
+    /// Iterations when none are asked for (each attack's own `Params::default()`); `None`
+    /// for attacks without them.
+    pub fn default_steps(self) -> Option<usize> {
+        match self {
+            AttackKind::Pgd => Some(PgdParams::default().steps),
+            AttackKind::Apgd => Some(ApgdParams::default().steps),
+            AttackKind::Cw => Some(CwParams::default().steps),
+            AttackKind::Deepfool => Some(DeepFoolParams::default().steps),
+            _ => None,
+        }
+    }
+
+    /// Query budget per image when none is asked for (black-box attacks only).
+    pub fn default_queries(self) -> Option<usize> {
+        match self {
+            AttackKind::Square => Some(SquareParams::default().max_queries),
+            AttackKind::Hsja => Some(HsjaParams::default().max_queries),
+            AttackKind::Simba => Some(SimbaParams::default().max_queries),
+            _ => None,
+        }
+    }
+
+    /// Every attack's name and defaults, for the page and `--help`-like listings.
+    pub fn all() -> [AttackKind; 8] {
+        [AttackKind::Fgsm, AttackKind::Pgd, AttackKind::Apgd, AttackKind::Cw, AttackKind::Deepfool, AttackKind::Square, AttackKind::Hsja, AttackKind::Simba]
+    }
+
     /// Whether the attack needs gradients.
     pub fn white_box(self) -> bool {
         matches!(self, AttackKind::Fgsm | AttackKind::Pgd | AttackKind::Apgd | AttackKind::Cw | AttackKind::Deepfool)
@@ -85,11 +112,11 @@ pub struct AttackSpec {
     pub eps: f32,
     /// Requested norm (PGD, APGD, FGSM).
     pub norm: Norm,
-    /// Iterations (PGD 10, APGD 100, C&W 50 per search round, DeepFool 50).
+    /// Iterations (`None`: [`AttackKind::default_steps`]).
     pub steps: Option<usize>,
     /// PGD step size (default ε/4).
     pub step: Option<f32>,
-    /// Query budget of black-box attacks (Square 1000, HSJA 2000, SimBA 1000).
+    /// Query budget of black-box attacks (`None`: [`AttackKind::default_queries`]).
     pub queries: Option<usize>,
     /// Targeted attack towards this class.
     pub target: Option<usize>,
@@ -113,18 +140,20 @@ pub fn run(spec: &AttackSpec, model: &dyn Differentiable, x: &Batch, goal: &Goal
         }
     };
     let norm = spec.attack.norm(spec.norm);
+    let steps = spec.steps.or(spec.attack.default_steps()).unwrap_or(0);
+    let queries = spec.queries.or(spec.attack.default_queries()).unwrap_or(0);
     let mut adv = match spec.attack {
         AttackKind::Fgsm => Fgsm::new(FgsmParams { eps: need_eps()?, norm })?.generate(model, x, goal)?,
         AttackKind::Pgd => {
             let e = need_eps()?;
-            Pgd::new(PgdParams { eps: e, step: spec.step.unwrap_or(e / 4.0), steps: spec.steps.unwrap_or(10), norm, random_start: true, keep_first: true })?.generate(model, x, goal, rng)?
+            Pgd::new(PgdParams { eps: e, step: spec.step.unwrap_or(e / 4.0), steps, norm, ..PgdParams::default() })?.generate(model, x, goal, rng)?
         }
-        AttackKind::Apgd => Apgd::new(ApgdParams { eps: need_eps()?, steps: spec.steps.unwrap_or(100), norm })?.generate(model, x, goal, rng)?,
-        AttackKind::Cw => CarliniWagner::new(CwParams { steps: spec.steps.unwrap_or(50), ..Default::default() })?.generate(model, x, goal)?,
-        AttackKind::Deepfool => DeepFool::new(DeepFoolParams { steps: spec.steps.unwrap_or(50), ..Default::default() })?.generate(model, x, goal)?,
-        AttackKind::Square => Square::new(SquareParams { eps: need_eps()?, max_queries: spec.queries.unwrap_or(1000), ..Default::default() })?.generate(model, x, goal, rng)?,
-        AttackKind::Hsja => HopSkipJump::new(HsjaParams { max_queries: spec.queries.unwrap_or(2000), ..Default::default() })?.generate(model, x, goal, rng)?,
-        AttackKind::Simba => Simba::new(SimbaParams { eps: need_eps()?, max_queries: spec.queries.unwrap_or(1000) })?.generate(model, x, goal, rng)?,
+        AttackKind::Apgd => Apgd::new(ApgdParams { eps: need_eps()?, steps, norm })?.generate(model, x, goal, rng)?,
+        AttackKind::Cw => CarliniWagner::new(CwParams { steps, ..Default::default() })?.generate(model, x, goal)?,
+        AttackKind::Deepfool => DeepFool::new(DeepFoolParams { steps, ..Default::default() })?.generate(model, x, goal)?,
+        AttackKind::Square => Square::new(SquareParams { eps: need_eps()?, max_queries: queries, ..Default::default() })?.generate(model, x, goal, rng)?,
+        AttackKind::Hsja => HopSkipJump::new(HsjaParams { max_queries: queries, ..Default::default() })?.generate(model, x, goal, rng)?,
+        AttackKind::Simba => Simba::new(SimbaParams { eps: need_eps()?, max_queries: queries })?.generate(model, x, goal, rng)?,
     };
     if spec.attack.minimal_norm() && eps > 0.0 {
         // Beyond the budget the attack failed: keep the clean image.

@@ -19,6 +19,12 @@ pub struct SimbaParams {
     pub max_queries: usize,
 }
 
+impl Default for SimbaParams {
+    fn default() -> Self {
+        SimbaParams { eps: 8.0 / 255.0, max_queries: 1000 }
+    }
+}
+
 /// The attack, with checked parameters.
 pub struct Simba(SimbaParams);
 
