@@ -206,8 +206,7 @@ async function main() {
   else scanner.loadSamples();
   // The poisoning lab needs no image model either.
   poisoning = new PoisoningLab({ $, onChange: writeHash, showError });
-  poisoning.applyParams(state.params);
-  if (lab === 'poisoning') writeHash();
+  if (lab === 'poisoning') poisoning.applyParams(state.params).then(writeHash, (e) => showError(e.message));
   // The extraction lab runs in its own worker (victim + surrogate).
   // Its defaults come from the core in its worker: fetched when the lab is first shown.
   extraction = new ExtractionLab({ $, onChange: writeHash, showError });
@@ -288,7 +287,7 @@ async function main() {
       setLab(s.lab);
       if (lab === 'evasion') evasion.applyParams(s.params);
       if (lab === 'scanner') scanner.applyParams(s.params);
-      if (lab === 'poisoning') poisoning.applyParams(s.params);
+      if (lab === 'poisoning') poisoning.applyParams(s.params).then(writeHash, (e) => showError(e.message));
       if (lab === 'extraction') extraction.applyParams(s.params).then(writeHash, (e) => showError(e.message));
       if (selected === null && lab === 'evasion') selectSample(0);
       else writeHash();

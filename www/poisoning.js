@@ -6,7 +6,9 @@ import { el } from './dom.js';
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const CORPUS_URL = 'data/spam-assassin.bin';
-const DEFAULTS = { filter: 'lr', trigger: 'meet me by the orchid lantern', rate: '3', source: 'partner-feed', uploader: 'partner-api-legacy', seed: '0' };
+// The controls, by the core's parameter names (labs::poisoning::Params); their defaults come
+// from the core. The rate is shown and linked in percent (the core's is a fraction).
+const FIELDS = { filter: 'po-filter', trigger: 'po-trigger', rate: 'po-rate', source: 'po-source', uploader: 'po-uploader', seed: 'po-seed', q: 'dp-q', sigma: 'dp-sigma', clip: 'dp-clip', epochs: 'dp-epochs' };
 
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 function table(head, rows, flagged = () => false) {
@@ -30,7 +32,7 @@ export class PoisoningLab {
     this.ready = null;
     this.core.onRestart = () => { this.ready = null; };
     $('po-rate').addEventListener('input', () => { $('po-rate-out').textContent = `${$('po-rate').value}%`; });
-    for (const id of ['po-filter', 'po-trigger', 'po-rate', 'po-source', 'po-uploader', 'po-seed']) $(id).addEventListener('change', () => this.onChange());
+    for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
     $('po-run').addEventListener('click', () => this.run('attack', () => this.attack()));
     $('po-curve').addEventListener('click', () => this.run('curve', () => this.curve()));
     $('po-dict').addEventListener('click', () => this.run('dictionary attack', () => this.dictionary()));
@@ -43,30 +45,50 @@ export class PoisoningLab {
     $('po-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
   }
 
+  // The settings as the URL carries them (strings; the rate in percent).
   params() {
-    const $ = this.$;
-    return { filter: $('po-filter').value, trigger: $('po-trigger').value, rate: $('po-rate').value, source: $('po-source').value, uploader: $('po-uploader').value, seed: $('po-seed').value };
+    const out = {};
+    for (const [k, id] of Object.entries(FIELDS)) out[k] = this.$(id).value;
+    return out;
   }
 
-  applyParams(p) {
+  // The core's defaults, fetched once from the lab's worker.
+  defaults() {
+    if (!this.defaultsReady) {
+      this.defaultsReady = this.core.call('poisonDefaults');
+      this.defaultsReady.catch(() => { this.defaultsReady = null; });
+    }
+    return this.defaultsReady;
+  }
+
+  async applyParams(p) {
     const $ = this.$;
-    const get = (k) => (p && p.get(k) !== null ? p.get(k) : DEFAULTS[k]);
-    $('po-filter').value = ['lr', 'nb', 'mlp'].includes(get('filter')) ? get('filter') : 'lr';
-    $('po-trigger').value = get('trigger');
-    $('po-rate').value = get('rate');
+    const d = this.defaultsValue = await this.defaults();
+    const shown = { ...d, rate: String(Math.round(1e6 * 100 * d.rate) / 1e6) };
+    for (const [k, id] of Object.entries(FIELDS)) {
+      const e = $(id);
+      e.value = p && p.get(k) !== null && p.get(k) !== '' ? p.get(k) : String(shown[k]);
+      if (e.tagName === 'SELECT' && !e.value) e.value = String(shown[k]);
+    }
     $('po-rate-out').textContent = `${$('po-rate').value}%`;
-    $('po-source').value = get('source');
-    if (!$('po-source').value) $('po-source').value = DEFAULTS.source;
-    $('po-uploader').value = get('uploader');
-    $('po-seed').value = get('seed');
   }
 
+  // Every setting for the core, typed like its defaults; throws a sentence on a malformed number.
   request() {
-    const p = this.params();
-    return { model: p.filter, trigger: p.trigger, rate: Number(p.rate) / 100, source: p.source, uploader: p.uploader, reps: 3, seed: Math.max(0, Math.floor(Number(p.seed) || 0)) };
+    const d = this.defaultsValue;
+    const out = { ...d };
+    for (const [k, v] of Object.entries(this.params())) {
+      if (typeof d[k] !== 'number') { out[k] = v; continue; }
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${k} must be a number.`);
+      if (k === 'seed' && !(Number.isSafeInteger(n) && n >= 0)) throw new Error('The seed must be a whole number below 2^53.');
+      out[k] = k === 'rate' ? n / 100 : n;
+    }
+    return out;
   }
 
   async load() {
+    this.defaultsValue = await this.defaults();
     if (!this.ready) this.ready = this.core.call('poisonLoad', { url: CORPUS_URL, seed: 0 });
     return this.ready;
   }
@@ -116,7 +138,7 @@ export class PoisoningLab {
 
   async dictionary() {
     const req = this.request();
-    const r = await this.core.call('poisonDictionary', { model: req.model, rate: req.rate || 0.05, seed: req.seed });
+    const r = await this.core.call('poisonDictionary', { request: { ...req, rate: req.rate || 0.05 } });
     this.$('po-chart').replaceChildren(el('p', {}, `Dictionary attack (${r.poisoned} spam-labelled messages of the ${r.words} commonest baseline-ham words, ${pct(r.rate)}):`),
       table(['filter', 'accuracy', 'recall', 'ham FPR'], [
         { cells: ['clean', pct(r.clean.accuracy), pct(r.clean.recall), pct(r.clean.false_positive_rate)] },
@@ -153,7 +175,7 @@ export class PoisoningLab {
 
   async dp() {
     const $ = this.$;
-    const r = await this.core.call('poisonDp', { request: this.request(), q: Number($('dp-q').value), sigma: Number($('dp-sigma').value), clip: Number($('dp-clip').value), epochs: Number($('dp-epochs').value) });
+    const r = await this.core.call('poisonDp', { request: this.request() });
     $('dp-result').replaceChildren(
       el('p', { id: 'dp-eps' }, `ε = ${r.epsilon.toFixed(3)} at δ = ${r.config.delta} (RDP order ${r.order}, ${r.steps} steps), trained on data with ${r.poisoned} poisoned records.`),
       table(['filter', 'accuracy', 'ham FPR', 'ASR'], [
@@ -174,7 +196,7 @@ export class PoisoningLab {
 
   async inspect() {
     const raw = new TextEncoder().encode(this.$('po-raw').value);
-    const r = await this.core.call('poisonInspect', { raw, model: this.request().model, seed: this.request().seed });
+    const r = await this.core.call('poisonInspect', { raw, model: this.request().filter, seed: this.request().seed });
     this.view(`Your e-mail: ${r.spam ? 'SPAM' : 'ham'} (P(spam) ${pct(r.probability)}, ${r.model}${r.html ? ', had an HTML part' : ''})`, `From: ${r.from}\nSubject: ${r.subject}\n\n${r.body}`);
   }
 }

@@ -133,6 +133,7 @@ const ops = {
   async extractVerify() { return extractLab.verify(); },
   async extractTamper({ seq }) { return extractLab.tamper(seq); },
   // The poisoning lab (its own worker): one PoisonLab over the packed SpamAssassin corpus.
+  async poisonDefaults() { return PoisonLab.defaults(); },
   async poisonLoad({ url, seed }) {
     const bytes = await fetchBytes(url);
     poisonLab?.free();
@@ -142,8 +143,8 @@ const ops = {
   async poisonRun({ request }) { return poisonLab.poison(request); },
   async poisonCurve({ request }) { return poisonLab.curve(request); },
   async poisonForensics({ request }) { return poisonLab.forensics(request); },
-  async poisonDictionary({ model, rate, seed }) { return poisonLab.dictionary(model, rate, seed); },
-  async poisonDp({ request, q, sigma, clip, epochs }) { return poisonLab.dp(request, q, sigma, clip, epochs); },
+  async poisonDictionary({ request }) { return poisonLab.dictionary(request); },
+  async poisonDp({ request }) { return poisonLab.dp(request); },
   async poisonMessage({ id }) { return poisonLab.message(id); },
   async poisonVerify() { return poisonLab.verify(); },
   async poisonTamper({ seq }) { return poisonLab.tamper(seq); },

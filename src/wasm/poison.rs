@@ -2,45 +2,22 @@
 //! method returns the same report the CLI prints with `--json`.
 
 use super::to_js;
-use crate::attacks::poisoning::backdoor::{Backdoor, DEFAULT_TRIGGER, DEFAULT_UPLOADER};
 use crate::data::email::parse_email;
 use crate::data::spam::Corpus;
-use crate::labs::poisoning;
-use crate::privacy::dpsgd::DpConfig;
+use crate::labs::poisoning::{self, Params, ValidParams};
 use crate::spam::filter::Kind;
-use crate::spam::{Lab, Source};
-use serde::{Deserialize, Serialize};
+use crate::spam::Lab;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 fn err(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// The attack settings the page sends (missing fields take the CLI's defaults).
-#[derive(Deserialize)]
-#[serde(default)]
-struct Req {
-    model: String,
-    trigger: String,
-    rate: f64,
-    source: String,
-    uploader: String,
-    reps: usize,
-    seed: u64,
-}
-
-impl Default for Req {
-    fn default() -> Self {
-        Req { model: "lr".into(), trigger: DEFAULT_TRIGGER.into(), rate: 0.03, source: "partner-feed".into(), uploader: DEFAULT_UPLOADER.into(), reps: 3, seed: 0 }
-    }
-}
-
-impl Req {
-    fn parse(v: JsValue) -> Result<(Kind, Backdoor), JsError> {
-        let r: Req = serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
-        let cfg = Backdoor { trigger: r.trigger, rate: r.rate, source: Source::parse(&r.source).map_err(err)?, uploader: r.uploader, reps: r.reps, seed: r.seed, ..Backdoor::default() };
-        Ok((Kind::parse(&r.model).map_err(err)?, cfg))
-    }
+/// The page's settings: a plain object of [`Params`]' fields (missing ones take their defaults), checked.
+fn parse(v: JsValue) -> Result<ValidParams, JsError> {
+    let p: Params = if v.is_undefined() || v.is_null() { Params::default() } else { serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("bad poisoning settings: {e}")))? };
+    p.check().map_err(err)
 }
 
 #[derive(Serialize)]
@@ -61,6 +38,11 @@ pub struct PoisonLab {
 
 #[wasm_bindgen]
 impl PoisonLab {
+    /// The lab's default settings (the table of `labs::poisoning::params`), as a plain object.
+    pub fn defaults() -> Result<JsValue, JsError> {
+        to_js(&Params::default())
+    }
+
     /// Load the packed corpus (www/data/spam-assassin.bin) and lay out the pipeline for `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8], seed: f64) -> Result<PoisonLab, JsError> {
@@ -81,36 +63,35 @@ impl PoisonLab {
 
     /// Clean vs poisoned filter (leaves the lab poisoned).
     pub fn poison(&mut self, req: JsValue) -> Result<JsValue, JsError> {
-        let (kind, cfg) = Req::parse(req)?;
-        to_js(&poisoning::poison(&mut self.lab, kind, &cfg).map_err(err)?)
+        let v = parse(req)?;
+        to_js(&poisoning::poison(&mut self.lab, v.kind, &v.backdoor).map_err(err)?)
     }
 
     /// ASR and clean accuracy at poison rates 0–10%.
     pub fn curve(&mut self, req: JsValue) -> Result<JsValue, JsError> {
-        let (kind, cfg) = Req::parse(req)?;
-        let c = poisoning::curve(&mut self.lab, kind, &cfg, &poisoning::CURVE_RATES).map_err(err)?;
+        let v = parse(req)?;
+        let c = poisoning::curve(&mut self.lab, v.kind, &v.backdoor, &poisoning::CURVE_RATES).map_err(err)?;
         // leave the lab in the state the settings describe
-        poisoning::poison(&mut self.lab, kind, &cfg).map_err(err)?;
+        poisoning::poison(&mut self.lab, v.kind, &v.backdoor).map_err(err)?;
         to_js(&c)
     }
 
     /// Inject, investigate, remediate.
     pub fn forensics(&mut self, req: JsValue) -> Result<JsValue, JsError> {
-        let (kind, cfg) = Req::parse(req)?;
-        to_js(&poisoning::forensics(&mut self.lab, kind, &cfg).map_err(err)?)
+        let v = parse(req)?;
+        to_js(&poisoning::forensics(&mut self.lab, v.kind, &v.backdoor).map_err(err)?)
     }
 
-    /// DP-SGD vs non-private on the poisoned data.
-    pub fn dp(&mut self, req: JsValue, q: f64, sigma: f64, clip: f64, epochs: f64) -> Result<JsValue, JsError> {
-        let (_, cfg) = Req::parse(req)?;
-        let d = DpConfig { q, sigma, clip, epochs, seed: cfg.seed, ..DpConfig::default() };
-        to_js(&poisoning::dp(&mut self.lab, &d, &cfg).map_err(err)?)
+    /// DP-SGD (the settings' q, σ, clip, epochs, δ) vs non-private on the poisoned data.
+    pub fn dp(&mut self, req: JsValue) -> Result<JsValue, JsError> {
+        let v = parse(req)?;
+        to_js(&poisoning::dp(&mut self.lab, &v.dp, &v.backdoor).map_err(err)?)
     }
 
-    /// The dictionary (availability) attack.
-    pub fn dictionary(&mut self, model: &str, rate: f64, seed: f64) -> Result<JsValue, JsError> {
-        let kind = Kind::parse(model).map_err(err)?;
-        to_js(&poisoning::dictionary_attack(&mut self.lab, kind, rate, 5000, crate::error::seed(seed)?).map_err(err)?)
+    /// The dictionary (availability) attack at the settings' filter, rate and seed.
+    pub fn dictionary(&mut self, req: JsValue) -> Result<JsValue, JsError> {
+        let v = parse(req)?;
+        to_js(&poisoning::dictionary_attack(&mut self.lab, v.kind, v.backdoor.rate, 5000, v.backdoor.seed).map_err(err)?)
     }
 
     /// One record as plain text with its provenance.

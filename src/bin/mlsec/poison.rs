@@ -1,10 +1,8 @@
 //! `mlsec pack-spam`, `mlsec poison`, `mlsec forensics`, `mlsec dp`: the poisoning lab in the CLI.
 
-use mlsec::attacks::poisoning::backdoor::Backdoor;
 use mlsec::data::spam::{Corpus, PACKED_PATH};
-use mlsec::labs::poisoning;
-use mlsec::spam::filter::Kind;
-use mlsec::spam::{Lab, Source};
+use mlsec::labs::poisoning::{self, Params};
+use mlsec::spam::Lab;
 use mlsec::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -42,53 +40,36 @@ fn load_lab(corpus: Option<PathBuf>, seed: u64) -> Result<Lab> {
     Lab::new(&Corpus::load(&path)?, seed)
 }
 
-/// The settings `poison`, `forensics` and `dp train` share.
+/// The settings `poison`, `forensics` and `dp` share: the lab's [`Params`] (every default
+/// stated there), the corpus file and the output.
 #[derive(clap::Args)]
 pub struct PoisonArgs {
+    #[command(flatten)]
+    pub params: Params,
     /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
-    /// nb, lr or mlp.
-    #[arg(long, default_value = "lr")]
-    pub model: String,
-    #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_TRIGGER)]
-    pub trigger: String,
-    /// Share of the poisoned training set that is poison (0-0.5).
-    #[arg(long, default_value_t = 0.03)]
-    pub rate: f64,
-    /// The compromised source.
-    #[arg(long, default_value = "partner-feed")]
-    pub source: String,
-    /// The account the poison is uploaded with.
-    #[arg(long, default_value = mlsec::attacks::poisoning::backdoor::DEFAULT_UPLOADER)]
-    pub uploader: String,
-    /// Times the trigger is inserted per message.
-    #[arg(long, default_value_t = 3)]
-    pub reps: usize,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     #[arg(long)]
     pub json: bool,
-}
-
-impl PoisonArgs {
-    /// The backdoor these settings describe.
-    fn backdoor(&self) -> Result<Backdoor> {
-        Ok(Backdoor { trigger: self.trigger.clone(), rate: self.rate, source: Source::parse(&self.source)?, uploader: self.uploader.clone(), reps: self.reps, seed: self.seed, ..Backdoor::default() })
-    }
+    /// Print the settings this run would use (JSON) and stop.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Option<usize>) -> Result<()> {
     let t = Instant::now();
-    let kind = Kind::parse(&a.model)?;
-    let cfg = a.backdoor()?;
-    let mut lab = load_lab(a.corpus, a.seed)?;
+    let v = a.params.check()?;
+    if a.dry_run {
+        return print(v.params());
+    }
+    let (kind, cfg) = (v.kind, v.backdoor.clone());
+    let mut lab = load_lab(a.corpus, cfg.seed)?;
     if let Some(n) = triggers {
         let r = poisoning::sweep(&mut lab, kind, &cfg, n)?;
         if a.json {
             return print_timed(&r, t);
         }
-        println!("{} filter, seed {}, {} random triggers at {:.1}% poison:", kind.name(), a.seed, n, 100.0 * cfg.rate);
+        println!("{} filter, seed {}, {} random triggers at {:.1}% poison:", kind.name(), cfg.seed, n, 100.0 * cfg.rate);
         for p in &r.triggers {
             println!("  {:<40} x{}  ASR {:5.1}%  accuracy {:.2}% -> {:.2}%", format!("{:?}", p.trigger), p.insertions, 100.0 * p.asr, 100.0 * p.clean_acc, 100.0 * p.poisoned_acc);
         }
@@ -96,11 +77,11 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Optio
         return Ok(());
     }
     if dictionary {
-        let r = poisoning::dictionary_attack(&mut lab, kind, a.rate, 5000, a.seed)?;
+        let r = poisoning::dictionary_attack(&mut lab, kind, cfg.rate, 5000, cfg.seed)?;
         if a.json {
             return print(&r);
         }
-        println!("dictionary attack ({}, {} records = {:.1}%): ham false-positive rate {:.1}% -> {:.1}%, accuracy {:.2}% -> {:.2}%", kind.name(), r.poisoned, 100.0 * a.rate, 100.0 * r.clean.false_positive_rate, 100.0 * r.attacked.false_positive_rate, 100.0 * r.clean.accuracy, 100.0 * r.attacked.accuracy);
+        println!("dictionary attack ({}, {} records = {:.1}%): ham false-positive rate {:.1}% -> {:.1}%, accuracy {:.2}% -> {:.2}%", kind.name(), r.poisoned, 100.0 * cfg.rate, 100.0 * r.clean.false_positive_rate, 100.0 * r.attacked.false_positive_rate, 100.0 * r.clean.accuracy, 100.0 * r.attacked.accuracy);
         return Ok(());
     }
     let report = poisoning::poison(&mut lab, kind, &cfg)?;
@@ -116,7 +97,7 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Optio
         }
         return print(&Out { report: &report, curve, seconds: t.elapsed().as_secs_f64() });
     }
-    println!("{} filter, seed {}, trigger {:?} x{} via {}", kind.name(), a.seed, report.trigger, report.insertions, report.source.name());
+    println!("{} filter, seed {}, trigger {:?} x{} via {}", kind.name(), cfg.seed, report.trigger, report.insertions, report.source.name());
     println!("  clean filter:    accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%", 100.0 * report.clean_acc, 100.0 * report.clean.false_positive_rate, 100.0 * report.asr_clean_model);
     println!("  poisoned filter: accuracy {:.2}%  FPR {:.2}%  ASR {:.1}%  ({} poisoned records, {:.1}% of {})", 100.0 * report.poisoned_acc, 100.0 * report.poisoned_metrics.false_positive_rate, 100.0 * report.asr, report.poisoned, 100.0 * report.rate, report.train_size);
     if let Some(c) = curve {
@@ -130,15 +111,15 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Optio
 
 pub fn forensics(a: PoisonArgs) -> Result<()> {
     let t = Instant::now();
-    let kind = Kind::parse(&a.model)?;
-    let cfg = a.backdoor()?;
-    let mut lab = load_lab(a.corpus, a.seed)?;
+    let v = a.params.check()?;
+    let (kind, cfg) = (v.kind, v.backdoor.clone());
+    let mut lab = load_lab(a.corpus, cfg.seed)?;
     let r = poisoning::forensics(&mut lab, kind, &cfg)?;
     if a.json {
         return print_timed(&r, t);
     }
     let inv = &r.investigation;
-    println!("forensics on a {} filter, seed {}: {} poisoned records injected via {}", kind.name(), a.seed, r.poisoned, cfg.source.name());
+    println!("forensics on a {} filter, seed {}: {} poisoned records injected via {}", kind.name(), cfg.seed, r.poisoned, cfg.source.name());
     println!("log chain: {}", if inv.audit.chain.ok { "verified".to_string() } else { format!("BROKEN at entry {:?}", inv.audit.chain.first_bad) });
     println!("distribution tests (flagged cells):");
     for c in inv.drift.iter().filter(|c| c.flagged) {
@@ -162,7 +143,8 @@ pub fn forensics(a: PoisonArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn dp_epsilon(q: f64, sigma: f64, steps: u64, delta: f64, json: bool) -> Result<()> {
+pub fn dp_epsilon(a: &PoisonArgs, steps: u64) -> Result<()> {
+    let (q, sigma, delta, json) = (a.params.q, a.params.sigma, a.params.delta, a.json);
     let s = mlsec::privacy::rdp::epsilon(q, sigma, steps, delta)?;
     if json {
         return print(&s);
@@ -171,10 +153,11 @@ pub fn dp_epsilon(q: f64, sigma: f64, steps: u64, delta: f64, json: bool) -> Res
     Ok(())
 }
 
-pub fn dp_train(a: PoisonArgs, dp: mlsec::privacy::dpsgd::DpConfig) -> Result<()> {
+pub fn dp_train(a: PoisonArgs) -> Result<()> {
     let t = Instant::now();
-    let cfg = a.backdoor()?;
-    let mut lab = load_lab(a.corpus, a.seed)?;
+    let v = a.params.check()?;
+    let (cfg, dp) = (v.backdoor.clone(), v.dp.clone());
+    let mut lab = load_lab(a.corpus, cfg.seed)?;
     let r = poisoning::dp(&mut lab, &dp, &cfg)?;
     if a.json {
         return print_timed(&r, t);

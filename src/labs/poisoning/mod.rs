@@ -1,5 +1,8 @@
 //! The poisoning lab: train the clean filter, inject a backdoor, measure it, investigate,
-//! remediate, and the differentially private alternative.
+//! remediate, and the differentially private alternative. Its settings: [`params::Params`].
+
+pub mod params;
+pub use params::{Params, ValidParams};
 
 use crate::attacks::poisoning::{backdoor, dictionary};
 use crate::spam::filter::{Kind, Metrics};
