@@ -5,6 +5,7 @@
 // between steps and the API keeps its state (keys, PRADA, log).
 import { CoreClient } from './client.js';
 import { el } from './dom.js';
+import { Settings } from './settings.js';
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const MODEL_URL = 'models/cifar10_resnet9.onnx';
@@ -25,7 +26,8 @@ export class ExtractionLab {
     this.ready = null;
     this.runs = [];
     this.core.onRestart = () => { this.ready = null; };
-    this.extra = {};
+    // defaults: the core's `quick` preset
+    this.settings = new Settings($, () => this.core.call('extractDefaults'), FIELDS);
     for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
     $('ex-apply').addEventListener('click', () => this.task('new API settings', () => this.configure()));
     $('ex-steal').addEventListener('click', () => this.task('attack', () => this.steal()));
@@ -35,41 +37,9 @@ export class ExtractionLab {
     $('ex-transfer-run').addEventListener('click', () => this.task('transfer attack', () => this.transfer()));
   }
 
-  // The settings as the URL carries them (strings): the controls, and the extra keys kept.
-  params() {
-    const out = { ...this.extra };
-    for (const [k, id] of Object.entries(FIELDS)) out[k] = this.$(id).value;
-    return out;
-  }
-
-  // The core's `quick` preset, fetched once from the lab's worker.
-  defaults() {
-    if (!this.defaultsReady) {
-      this.defaultsReady = this.core.call('extractDefaults');
-      this.defaultsReady.catch(() => { this.defaultsReady = null; });
-    }
-    return this.defaultsReady;
-  }
-
-  async applyParams(p) {
-    const d = await this.defaults();
-    this.extra = {};
-    for (const k of Object.keys(d)) if (!(k in FIELDS) && p && p.get(k) !== null && p.get(k) !== '') this.extra[k] = p.get(k);
-    for (const [k, id] of Object.entries(FIELDS)) {
-      const e = this.$(id);
-      e.value = p && p.get(k) !== null && p.get(k) !== '' ? p.get(k) : String(d[k]);
-      if (e.tagName === 'SELECT' && !e.value) e.value = String(d[k]);
-    }
-  }
-
-  // The settings for the core, every one of them: the preset's, overridden by the controls and
-  // the URL's extra keys, typed like the preset's values (numbers stay numbers).
-  typed() {
-    const d = this.defaultsValue;
-    const out = { ...d };
-    for (const [k, v] of Object.entries(this.params())) out[k] = typeof d[k] === 'number' ? Number(v) : v;
-    return out;
-  }
+  params() { return this.settings.params(); }
+  applyParams(p) { return this.settings.apply(p); }
+  typed() { return this.settings.typed(); }
 
   provider() {
     const p = this.typed();
@@ -77,7 +47,7 @@ export class ExtractionLab {
   }
 
   async load() {
-    this.defaultsValue = await this.defaults();
+    await this.settings.defaults();
     if (!this.ready) {
       this.ready = this.core.call('extractLoad', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL, params: this.typed() }).then((info) => {
         this.info = info;

@@ -3,6 +3,7 @@
 // Every string from the corpus or a pasted e-mail reaches the page through textContent only.
 import { CoreClient } from './client.js';
 import { el } from './dom.js';
+import { Settings } from './settings.js';
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const CORPUS_URL = 'data/spam-assassin.bin';
@@ -31,6 +32,7 @@ export class PoisoningLab {
     this.core = new CoreClient();
     this.ready = null;
     this.core.onRestart = () => { this.ready = null; };
+    this.settings = new Settings($, () => this.core.call('poisonDefaults'), FIELDS, { rate: 100 });
     $('po-rate').addEventListener('input', () => { $('po-rate-out').textContent = `${$('po-rate').value}%`; });
     for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
     $('po-run').addEventListener('click', () => this.run('attack', () => this.attack()));
@@ -45,50 +47,18 @@ export class PoisoningLab {
     $('po-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
   }
 
-  // The settings as the URL carries them (strings; the rate in percent).
-  params() {
-    const out = {};
-    for (const [k, id] of Object.entries(FIELDS)) out[k] = this.$(id).value;
-    return out;
-  }
+  params() { return this.settings.params(); }
+  applyParams(p) { return this.settings.apply(p).then(() => { this.$('po-rate-out').textContent = `${this.$('po-rate').value}%`; }); }
 
-  // The core's defaults, fetched once from the lab's worker.
-  defaults() {
-    if (!this.defaultsReady) {
-      this.defaultsReady = this.core.call('poisonDefaults');
-      this.defaultsReady.catch(() => { this.defaultsReady = null; });
-    }
-    return this.defaultsReady;
-  }
-
-  async applyParams(p) {
-    const $ = this.$;
-    const d = this.defaultsValue = await this.defaults();
-    const shown = { ...d, rate: String(Math.round(1e6 * 100 * d.rate) / 1e6) };
-    for (const [k, id] of Object.entries(FIELDS)) {
-      const e = $(id);
-      e.value = p && p.get(k) !== null && p.get(k) !== '' ? p.get(k) : String(shown[k]);
-      if (e.tagName === 'SELECT' && !e.value) e.value = String(shown[k]);
-    }
-    $('po-rate-out').textContent = `${$('po-rate').value}%`;
-  }
-
-  // Every setting for the core, typed like its defaults; throws a sentence on a malformed number.
+  // Every setting for the core; throws a sentence on a malformed number or seed.
   request() {
-    const d = this.defaultsValue;
-    const out = { ...d };
-    for (const [k, v] of Object.entries(this.params())) {
-      if (typeof d[k] !== 'number') { out[k] = v; continue; }
-      const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${k} must be a number.`);
-      if (k === 'seed' && !(Number.isSafeInteger(n) && n >= 0)) throw new Error('The seed must be a whole number below 2^53.');
-      out[k] = k === 'rate' ? n / 100 : n;
-    }
-    return out;
+    const r = this.settings.typed();
+    if (!(Number.isSafeInteger(r.seed) && r.seed >= 0)) throw new Error('The seed must be a whole number below 2^53.');
+    return r;
   }
 
   async load() {
-    this.defaultsValue = await this.defaults();
+    await this.settings.defaults();
     if (!this.ready) this.ready = this.core.call('poisonLoad', { url: CORPUS_URL, seed: 0 });
     return this.ready;
   }
