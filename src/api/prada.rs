@@ -13,7 +13,7 @@ use serde::Serialize;
 
 /// Pool a 3×32×32 image (CHW) to 3×8×8.
 pub fn pooled(x: &[f32]) -> Vec<f32> {
-    if x.len() != 3 * 32 * 32 {
+    if x.len() != crate::data::cifar::IMAGE {
         return x.to_vec();
     }
     let mut out = vec![0f32; 3 * 64];

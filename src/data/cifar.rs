@@ -18,7 +18,18 @@ pub const CLASSES: [&str; 10] =
 pub const SIDE: usize = 32;
 
 /// Bytes in one interleaved RGB image.
-pub const IMAGE_BYTES: usize = SIDE * SIDE * 3;
+pub const IMAGE_BYTES: usize = SIDE * SIDE * CHANNELS;
+
+/// Colour channels (RGB).
+pub const CHANNELS: usize = 3;
+
+/// Values per image as the models take it (`CHANNELS × SIDE × SIDE`).
+pub const IMAGE: usize = CHANNELS * SIDE * SIDE;
+
+/// `n` CHW images one after the other (`n × IMAGE` values in [0, 1]) as a batch.
+pub fn images(values: &[f32], n: usize) -> Result<Batch> {
+    Batch::from_nchw(values, n, CHANNELS, SIDE, SIDE)
+}
 
 /// The zip's file name inside a data folder.
 pub const ZIP_NAME: &str = "cifar10-jpeg.zip";

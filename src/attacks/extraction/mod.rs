@@ -29,7 +29,7 @@ use serde::Serialize;
 pub use strategy::Strategy;
 
 /// Values per CIFAR image (3 × 32 × 32).
-pub const IMAGE: usize = 3 * 32 * 32;
+pub const IMAGE: usize = crate::data::cifar::IMAGE;
 
 /// Most queries an attack may send (each answer keeps its 12 KB image: 1.2 GB at 100,000).
 pub const MAX_BUDGET: usize = 100_000;
@@ -233,7 +233,7 @@ impl Stealer {
         let (mut total, mut seen) = (0.0f64, 0usize);
         for chunk in order.chunks(self.config.batch) {
             let b = chunk.len();
-            let mut x = Array4::<f32>::zeros((b, 3, 32, 32));
+            let mut x = Array4::<f32>::zeros((b, crate::data::cifar::CHANNELS, crate::data::cifar::SIDE, crate::data::cifar::SIDE));
             let mut t = Array2::<f32>::zeros((b, self.classes));
             for (r, &i) in chunk.iter().enumerate() {
                 let view = strategy::augment_by(&self.xs[i * IMAGE..(i + 1) * IMAGE], &mut self.rng, 3);

@@ -207,7 +207,7 @@ pub(super) fn next(st: &mut Stealer, pool: &Batch, want: usize) -> Result<Vec<f3
                     from_pool.push(None);
                 }
                 let n = from_pool.len();
-                let p = softmax(&st.net.logits(&Batch::from_nchw(&cand, n, 3, 32, 32)?)?);
+                let p = softmax(&st.net.logits(&crate::data::cifar::images(&cand, n)?)?);
                 let entropy: Vec<f32> = p.rows().into_iter().map(|r| -r.iter().map(|&v| if v > 0.0 { v * v.ln() } else { 0.0 }).sum::<f32>()).collect();
                 let mut idx: Vec<usize> = (0..n).collect();
                 idx.sort_by(|&a, &b| entropy[b].total_cmp(&entropy[a]).then(a.cmp(&b)));
@@ -247,7 +247,7 @@ pub(super) fn next(st: &mut Stealer, pool: &Batch, want: usize) -> Result<Vec<f3
                         let t = &st.ys[i * st.classes..(i + 1) * st.classes];
                         y.push(t.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (j, &v)| if v > bv { (j, v) } else { (bi, bv) }).0);
                     }
-                    let g = label_gradient(&st.net, &Batch::from_nchw(&x, chunk.len(), 3, 32, 32)?, &y)?;
+                    let g = label_gradient(&st.net, &crate::data::cifar::images(&x, chunk.len())?, &y)?;
                     for (v, d) in x.iter_mut().zip(g.iter()) {
                         *v = (*v + lambda * d.signum() * (*d != 0.0) as u8 as f32).clamp(0.0, 1.0);
                     }

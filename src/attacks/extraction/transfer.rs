@@ -44,7 +44,7 @@ pub fn transfer(surrogate: &Network, victim: &dyn Classifier, x: &Batch, labels:
     for &i in &keep {
         vals.extend_from_slice(&flat[i * super::IMAGE..(i + 1) * super::IMAGE]);
     }
-    let xs = Batch::from_nchw(&vals, keep.len(), 3, 32, 32)?;
+    let xs = crate::data::cifar::images(&vals, keep.len())?;
     let y: Vec<usize> = keep.iter().map(|&i| labels[i]).collect();
     let mut rng = Rng::seeded(seed);
     let pgd = Pgd::new(PgdParams { eps, step: eps / 4.0, steps, keep_first: false, ..PgdParams::default() })?;
@@ -55,12 +55,12 @@ pub fn transfer(surrogate: &Network, victim: &dyn Classifier, x: &Batch, labels:
         let adv = pgd.generate(surrogate, &part, &Goal::Untargeted(y[start..end].to_vec()), &mut rng)?;
         adv_vals.extend(adv.x.view().iter().copied());
     }
-    let adv = Batch::from_nchw(&adv_vals, keep.len(), 3, 32, 32)?;
+    let adv = crate::data::cifar::images(&adv_vals, keep.len())?;
     let n = keep.len() as f64;
     let wrong = |p: Vec<usize>| p.iter().zip(&y).filter(|(a, b)| a != b).count() as f64 / n;
     let transfer_rate = wrong(victim.predict(&adv)?);
     let surrogate_rate = wrong(surrogate.predict(&adv)?);
     let noisy: Vec<f32> = vals.iter().map(|&v| (v + if rng.uniform() < 0.5 { -eps } else { eps }).clamp(0.0, 1.0)).collect();
-    let noise_rate = wrong(victim.predict(&Batch::from_nchw(&noisy, keep.len(), 3, 32, 32)?)?);
+    let noise_rate = wrong(victim.predict(&crate::data::cifar::images(&noisy, keep.len())?)?);
     Ok(TransferReport { eps, steps, images: keep.len(), transfer_rate, surrogate_rate, noise_rate, seed })
 }

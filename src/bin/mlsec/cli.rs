@@ -302,8 +302,8 @@ fn pack(data: Option<PathBuf>, n: usize, out: PathBuf) -> mlsec::Result<()> {
 /// Median ms per image over repeated forward passes of `batch` seeded random images.
 fn time_forward(clf: &OnnxClassifier, batch: usize, seconds: f64) -> mlsec::Result<(f64, usize)> {
     let mut rng = mlsec::rng::Rng::seeded(0);
-    let values: Vec<f32> = (0..batch * 3 * 32 * 32).map(|_| rng.uniform()).collect();
-    let x = mlsec::tensor::Batch::from_nchw(&values, batch, 3, 32, 32)?;
+    let values: Vec<f32> = (0..batch * mlsec::data::cifar::IMAGE).map(|_| rng.uniform()).collect();
+    let x = mlsec::data::cifar::images(&values, batch)?;
     clf.logits(&x)?; // warm-up
     let mut times = Vec::new();
     let start = Instant::now();
@@ -319,8 +319,8 @@ fn time_forward(clf: &OnnxClassifier, batch: usize, seconds: f64) -> mlsec::Resu
 /// Median ms per image of `f` over a batch of `batch` images, repeated for `seconds`.
 fn time_ms(batch: usize, seconds: f64, mut f: impl FnMut(&mlsec::tensor::Batch) -> mlsec::Result<()>) -> mlsec::Result<f64> {
     let mut rng = mlsec::rng::Rng::seeded(0);
-    let values: Vec<f32> = (0..batch * 3 * 32 * 32).map(|_| rng.uniform()).collect();
-    let x = mlsec::tensor::Batch::from_nchw(&values, batch, 3, 32, 32)?;
+    let values: Vec<f32> = (0..batch * mlsec::data::cifar::IMAGE).map(|_| rng.uniform()).collect();
+    let x = mlsec::data::cifar::images(&values, batch)?;
     f(&x)?;
     let mut times = Vec::new();
     let start = Instant::now();

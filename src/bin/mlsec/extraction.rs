@@ -9,7 +9,6 @@ use mlsec::labs::extraction::{ExtractionLab, Params};
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Classifier;
 use mlsec::rng::Rng;
-use mlsec::tensor::Batch;
 use mlsec::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -43,11 +42,11 @@ pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f
     let bytes = std::fs::read(model).map_err(|e| Error::io(model.display().to_string(), e))?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let classes = clf.classes();
-    let victim = |x: &[f32], n: usize| -> Result<Vec<f32>> { Ok(clf.probabilities(&Batch::from_nchw(x, n, 3, 32, 32)?)?.into_iter().collect()) };
+    let victim = |x: &[f32], n: usize| -> Result<Vec<f32>> { Ok(clf.probabilities(&mlsec::data::cifar::images(x, n)?)?.into_iter().collect()) };
     let cfg = Config { rate, burst, policy: Policy::Probs, seed, ..Config::default() };
     let mut api = Api::new(cfg, classes, &["attacker", "benign"], victim);
     let mut rng = Rng::seeded(seed);
-    let image = |rng: &mut Rng| -> Vec<f32> { (0..3 * 32 * 32).map(|_| rng.uniform()).collect() };
+    let image = |rng: &mut Rng| -> Vec<f32> { (0..mlsec::data::cifar::IMAGE).map(|_| rng.uniform()).collect() };
     let (mut admitted, mut benign_sent, mut benign_served) = (0, 0, 0);
     let benign_every = (1000.0 / (rate / 4.0)).max(interval_ms); // the benign client uses a quarter of the rate
     let mut next_benign = 0.0;

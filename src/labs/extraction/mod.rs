@@ -75,7 +75,7 @@ pub fn halves(s: &Samples) -> Result<(Batch, Batch, Vec<usize>)> {
         return Err(Error::InvalidArgument("the evaluation half is empty: every class has a single image".into()));
     }
     let np = pool.len() / IMAGE;
-    Ok((Batch::from_nchw(&pool, np, 3, 32, 32)?, Batch::from_nchw(&eval, labels.len(), 3, 32, 32)?, labels))
+    Ok((crate::data::cifar::images(&pool, np)?, crate::data::cifar::images(&eval, labels.len())?, labels))
 }
 
 impl ExtractionLab {
@@ -98,7 +98,7 @@ impl ExtractionLab {
 
     fn make_api(victim: &Rc<OnnxClassifier>, classes: usize, config: Config) -> Api<Victim> {
         let v = Rc::clone(victim);
-        let f: Victim = Box::new(move |x: &[f32], n: usize| Ok(v.probabilities(&Batch::from_nchw(x, n, 3, 32, 32)?)?.into_iter().collect()));
+        let f: Victim = Box::new(move |x: &[f32], n: usize| Ok(v.probabilities(&crate::data::cifar::images(x, n)?)?.into_iter().collect()));
         Api::new(config, classes, &KEYS, f)
     }
 
