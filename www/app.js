@@ -180,8 +180,8 @@ function showModel(info) {
   $('model-info').textContent = `${info.name} · ${(info.bytes / 1048576).toFixed(2)} MB · ${info.classes} classes · ops: ${info.ops.join(', ')} · gradients: ${info.gradient === 'exact' ? 'exact' : 'estimated (an operation the gradient engine does not mirror)'}`;
 }
 
-async function loadDefault() {
-  const res = await core.call('loadDefault', { modelUrl: modelUrl(), samplesUrl: SAMPLES_URL });
+async function loadDefault(opts = {}) {
+  const res = await core.call('loadDefault', { modelUrl: modelUrl(), samplesUrl: SAMPLES_URL }, opts);
   classNames = res.classNames;
   total = res.samples;
   showModel(res.model);
@@ -270,11 +270,11 @@ async function main() {
     await loadDefault();
     if (selected !== null) await selectSample(selected);
   });
-  core.onRestart = async () => {
-    // a fresh worker: reload the models it had
+  // a fresh worker (after Cancel or a crash) reloads the models it had before any other request
+  core.setup = async () => {
     try {
-      await loadDefault();
-      if (customModel) showModel(await core.call('loadModel', { bytes: customModel.bytes.slice(0), name: customModel.name }));
+      await loadDefault({ setup: true });
+      if (customModel) showModel(await core.call('loadModel', { bytes: customModel.bytes.slice(0), name: customModel.name }, { setup: true }));
     } catch (e) { showError(e.message); }
   };
   const drop = $('drop');

@@ -1,7 +1,9 @@
 // A promise API over the worker that owns the wasm instance.
 // call(op, args, {onProgress}) -> Promise; cancel() terminates the worker (the only way to
 // stop running wasm) and starts a fresh one. A wasm trap inside the worker is reported as an
-// error and the worker is replaced, so the tab never freezes on a bad input.
+// error and the worker is replaced, so the tab never freezes on a bad input. `setup(client)`,
+// when set, runs on every fresh worker (reload its model) before any other request reaches it:
+// a request made while the worker restarts waits for it (its own calls pass {setup: true}).
 
 export class CoreClient {
   constructor(url = new URL('./worker.js', import.meta.url)) {
@@ -11,10 +13,13 @@ export class CoreClient {
     this.initArgs = null;
     this.worker = null;
     this.onRestart = null;
+    this.setup = null;
+    this.ready = Promise.resolve();
   }
 
   start() {
     this.worker = new Worker(this.url, { type: 'module' });
+    this.ready = this.setup ? Promise.resolve().then(() => this.setup(this)).catch(() => {}) : Promise.resolve();
     this.worker.onmessage = (ev) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
@@ -35,12 +40,14 @@ export class CoreClient {
     }
   }
 
-  call(op, args = {}, { onProgress, transfer = [] } = {}) {
+  call(op, args = {}, { onProgress, transfer = [], setup = false } = {}) {
     if (!this.worker) this.start();
     const id = this.nextId++;
+    const gate = setup ? Promise.resolve() : this.ready;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ id, op, args }, transfer);
+      // posted once the worker is set up, unless the request was failed (cancelled) meanwhile
+      gate.then(() => { if (this.pending.has(id)) this.worker.postMessage({ id, op, args }, transfer); });
     });
   }
 

@@ -178,3 +178,22 @@ test('the adversarially trained model can be chosen, and the URL remembers it', 
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('cancel, then run at once: the request waits for the fresh worker to reload its model', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=3&attack=square&eps=8&queries=20000&seed=1`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#3:'));
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-cancel:not([hidden])');
+  await page.waitForTimeout(300);
+  await page.locator('#ev-cancel').click();
+  await page.selectOption('#ev-attack', 'fgsm');
+  await page.locator('#ev-run').click();
+  await page.waitForFunction(() => document.getElementById('ev-run').textContent === 'Run attack' && !document.getElementById('ev-run').disabled, null, { timeout: 60000 });
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  assert.equal(await page.locator('#error').isVisible(), false, await page.locator('#error').textContent());
+  assert.equal(await page.locator('#ev-verdict').getAttribute('data-success'), 'true');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
