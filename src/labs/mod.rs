@@ -5,6 +5,7 @@
 
 pub mod extraction;
 pub mod poisoning;
+pub mod scanner;
 
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;

@@ -1,3 +1,4 @@
 //! The labs' tests, one module per lab (`tests/labs/<lab>.rs`), one test binary.
 
 mod extraction;
+mod scanner;

@@ -52,17 +52,8 @@ enum Cmd {
     },
     /// Scan model files for code that loading them would run (exit 1 on findings at or above --fail-on).
     Scan {
-        /// Files or directories (walked recursively).
-        paths: Vec<PathBuf>,
-        /// text, json or sarif (SARIF 2.1.0).
-        #[arg(long, default_value = "text")]
-        format: String,
-        /// Lowest severity that fails the run: critical, high, medium or low.
-        #[arg(long, default_value = "medium")]
-        fail_on: String,
-        /// Include pickle disassemblies in JSON output.
-        #[arg(long)]
-        disassemble: bool,
+        #[command(flatten)]
+        args: crate::scan::Args,
     },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
@@ -372,7 +363,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let r = match cli.cmd {
         // the scanner has its own exit codes (1 = findings at or above --fail-on)
-        Cmd::Scan { paths, format, fail_on, disassemble } => return crate::scan::run(crate::scan::Args { paths, format, fail_on, disassemble }),
+        Cmd::Scan { args } => return crate::scan::run(args),
         Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
         Cmd::Pack { data, n, out } => pack(data, n, out),
