@@ -6,7 +6,7 @@
 pub mod params;
 pub use params::{Format, Params, ValidParams};
 
-use crate::scan::{self, report, FileReport};
+use crate::scan::{report, FileReport};
 use serde::Serialize;
 
 /// The reports of one run, and the files passed over.
@@ -36,6 +36,7 @@ impl ScanRun {
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::*;
+    use crate::scan;
     use crate::{Error, Result};
     use std::fs::File;
     use std::io::Read;
