@@ -1,6 +1,6 @@
 // Times the committed model's forward pass at batch 1 and 32 under tract-wasm and under
 // onnxruntime-web, in the same page, same inputs. Result in window.benchResult.
-import init, { Model, Attacker, PoisonLab, ExtractLab } from './pkg/mlsec.js';
+import init, { Model, Attacker, PoisonLab, ExtractionLab } from './pkg/mlsec.js';
 import { WorkerPool } from './pool.js';
 
 const MODEL = 'models/cifar10_resnet9.onnx';
@@ -140,7 +140,7 @@ async function main() {
       res[`poison_train_${model}_accuracy`] = metrics.accuracy;
     }
     t0 = performance.now();
-    const f = lab.forensics({ model: 'lr', rate: 0.03, seed: 0 });
+    const f = lab.forensics({ filter: 'lr', rate: 0.03, seed: 0 });
     res.poison_forensics_seconds = (performance.now() - t0) / 1000;
     res.poison_forensics_precision = f.precision;
     res.poison_forensics_recall = f.recall;
@@ -152,7 +152,7 @@ async function main() {
   {
     const mb = new Uint8Array(await (await fetch(MODEL)).arrayBuffer());
     const sb = new Uint8Array(await (await fetch('data/cifar10-test.bin')).arrayBuffer());
-    const lab = new ExtractLab(mb, sb, { policy: 'probs', rate: 1e9, burst: 1e9 });
+    const lab = new ExtractionLab(mb, sb, { policy: 'probs', rate: 1e9, burst: 1e9 });
     for (const arch of ['cnn-s', 'cnn-m', 'cnn-bn']) {
       lab.configure({ policy: 'probs', rate: 1e9, burst: 1e9 });
       lab.start({ strategy: 'natural', budget: 500, arch, epochs: 1, seed: 0 });

@@ -1,7 +1,7 @@
 // The extraction lab: the provider's console (rate limit, quota, output policy, PRADA, the
 // hash-chained audit log) and the attacker's console (strategy, budget, surrogate; steal with
 // progress and cancel; fidelity/accuracy curves; the transfer attack). Its own worker owns an
-// ExtractLab (the wasm core); the page steps it round by round, epoch by epoch, so Cancel stops
+// ExtractionLab (the wasm core); the page steps it round by round, epoch by epoch, so Cancel stops
 // between steps and the API keeps its state (keys, PRADA, log).
 import { CoreClient } from './client.js';
 import { el } from './dom.js';

@@ -40,8 +40,6 @@ impl Policy {
             other => return Err(Error::InvalidArgument(format!("unknown output policy {other:?}: use probs, topk:K, label, round:D, noise:σ, rsig:β[:γ] or abstain:τ"))),
         };
         match p {
-            Policy::TopK { k } if k == 0 => Err(Error::InvalidArgument("topk needs k ≥ 1".into())),
-            Policy::Round { decimals } if decimals > 6 => Err(Error::InvalidArgument("round to at most 6 decimals".into())),
             Policy::Noise { sigma } if !(sigma >= 0.0 && sigma.is_finite()) => Err(Error::InvalidArgument("noise needs σ ≥ 0".into())),
             Policy::ReverseSigmoid { beta, gamma } if !(beta > 0.0 && gamma > 0.0) => Err(Error::InvalidArgument("rsig needs β > 0 and γ > 0".into())),
             Policy::Abstain { tau } if !(0.0..=1.0).contains(&tau) => Err(Error::InvalidArgument("abstain needs 0 ≤ τ ≤ 1".into())),

@@ -3,8 +3,8 @@
 //! | name | `full` (default) | `quick` (the page) | range | meaning |
 //! |---|---|---|---|---|
 //! | `policy` | `probs` | `probs` | `probs`, `topk:K`, `label`, `round:D`, `noise:σ`, `rsig:β[:γ]`, `abstain:τ` | what the API returns ([`Policy`]) |
-//! | `rate` | 50 | 50 | 0 < rate ≤ 10⁶ | calls per second per key (token bucket) |
-//! | `burst` | 100 | 100 | 1 ≤ burst ≤ 10⁶ | bucket size |
+//! | `rate` | 50 | 50 | 0 < rate ≤ 10⁹ | calls per second per key (token bucket) |
+//! | `burst` | 100 | 100 | 1 ≤ burst ≤ 10⁹ | bucket size |
 //! | `quota` | 1,000,000 | 1,000,000 | 1 ≤ quota | answers per key in all |
 //! | `prada` | `off` | `off` | `off`, `alert`, `block` | PRADA on every key (Juuti et al. 2019) |
 //! | `strategy` | `natural` | `natural` | `natural`, `adaptive`, `jacobian`, `noise` | what the attacker sends ([`Strategy`]) |
@@ -170,11 +170,11 @@ impl Params {
         let bad = |name: &str, range: &str| Err(Error::InvalidArgument(format!("{name} must be {range}")));
         let policy = Policy::parse(&self.policy)?;
         let strategy = Strategy::parse(&self.strategy)?;
-        if !(self.rate > 0.0 && self.rate <= 1e6) {
-            return bad("rate", "> 0 and ≤ 1,000,000 calls per second");
+        if !(self.rate > 0.0 && self.rate <= 1e9) {
+            return bad("rate", "> 0 and ≤ 10⁹ calls per second");
         }
-        if !(self.burst >= 1.0 && self.burst <= 1e6) {
-            return bad("burst", "between 1 and 1,000,000");
+        if !(self.burst >= 1.0 && self.burst <= 1e9) {
+            return bad("burst", "between 1 and 10⁹");
         }
         if self.quota == 0 {
             return bad("quota", "at least 1");
