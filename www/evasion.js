@@ -90,8 +90,11 @@ export class EvasionLab {
       : ($('ev-norm').value === 'l2' && ['fgsm', 'pgd', 'apgd'].includes(a) ? 'L2 radius in pixel units' : '/255 (L∞)');
     $('ev-target').closest('label').hidden = a === 'deepfool';
     const d = this.attackDefaults?.[a] ?? {};
-    $('ev-steps').placeholder = d.steps ? `${d.steps} (default)` : '';
-    $('ev-queries').placeholder = d.queries ? `${d.queries} (default)` : '';
+    // the placeholder is the attack's own default (an empty field runs it)
+    $('ev-steps').placeholder = d.steps ? String(d.steps) : '';
+    $('ev-queries').placeholder = d.queries ? String(d.queries) : '';
+    $('ev-steps').title = d.steps ? `empty: the attack's default, ${d.steps}` : '';
+    $('ev-queries').title = d.queries ? `empty: the attack's default, ${d.queries}` : '';
   }
 
   isL2() {
