@@ -4,10 +4,16 @@
 // error and the worker is replaced, so the tab never freezes on a bad input. `setup(client)`,
 // when set, runs on every fresh worker (reload its model) before any other request reaches it:
 // a request made while the worker restarts waits for it (its own calls pass {setup: true}).
+// `idleMs`: a worker with nothing to do for that long is terminated (its memory freed); the next
+// call starts a fresh one (through `setup`). Only for workers that keep no state a user made:
+// the evaluation pool and the scanner (squoosh ends idle workers after 10 s); the image core,
+// the extraction lab's API and the poisoning lab's filters live on.
 
 export class CoreClient {
-  constructor(url = new URL('./worker.js', import.meta.url)) {
+  constructor(url = new URL('./worker.js', import.meta.url), { idleMs = 0 } = {}) {
     this.url = url;
+    this.idleMs = idleMs;
+    this.idleTimer = null;
     this.nextId = 1;
     this.pending = new Map();
     this.initArgs = null;
@@ -19,7 +25,9 @@ export class CoreClient {
 
   start() {
     this.worker = new Worker(this.url, { type: 'module' });
-    this.ready = this.setup ? Promise.resolve().then(() => this.setup(this)).catch(() => {}) : Promise.resolve();
+    // setup gets a client whose calls pass the gate (they are the setup)
+    const direct = { call: (op, args, o = {}) => this.call(op, args, { ...o, setup: true }) };
+    this.ready = this.setup ? Promise.resolve().then(() => this.setup(direct)).catch(() => {}) : Promise.resolve();
     this.worker.onmessage = (ev) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
@@ -33,6 +41,7 @@ export class CoreClient {
     if (!p) return;
     if (msg.progress !== undefined) { p.onProgress?.(msg.progress); return; }
     this.pending.delete(msg.id);
+    this.idle();
     if (msg.ok) p.resolve(msg.result);
     else {
       p.reject(new Error(msg.error));
@@ -40,7 +49,26 @@ export class CoreClient {
     }
   }
 
+  /** Schedule the idle termination once nothing is pending. */
+  idle() {
+    clearTimeout(this.idleTimer);
+    if (!this.idleMs || this.pending.size > 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size > 0 || !this.worker) return;
+      this.worker.terminate();
+      this.worker = null;
+    }, this.idleMs);
+  }
+
+  /** Start the worker (if it is not running) and wait for its setup. */
+  warm() {
+    if (!this.worker) this.start();
+    this.idle();
+    return this.ready;
+  }
+
   call(op, args = {}, { onProgress, transfer = [], setup = false } = {}) {
+    clearTimeout(this.idleTimer);
     if (!this.worker) this.start();
     const id = this.nextId++;
     const gate = setup ? Promise.resolve() : this.ready;

@@ -1,7 +1,10 @@
 // A pool of core workers (one per core, at most 4) for "evaluate on N images": each worker
 // owns its own wasm instance and model; tasks are handed out as workers free up, so progress
-// is smooth and cancel terminates everything at once.
+// is smooth and cancel terminates everything at once. Idle workers end after IDLE_MS and come
+// back (set up again) on the next run.
 import { CoreClient } from './client.js';
+
+const IDLE_MS = 10000;
 
 export class WorkerPool {
   constructor(size) {
@@ -14,9 +17,13 @@ export class WorkerPool {
   async start(setup) {
     this.setup = setup;
     if (this.clients.length === 0) {
-      this.clients = Array.from({ length: this.size }, () => new CoreClient());
-      await Promise.all(this.clients.map((c) => setup(c)));
+      this.clients = Array.from({ length: this.size }, () => {
+        const c = new CoreClient(undefined, { idleMs: IDLE_MS });
+        c.setup = setup; // runs on every fresh worker before its first request
+        return c;
+      });
     }
+    await Promise.all(this.clients.map((c) => c.warm()));
   }
 
   /** Run tasks [{op, args}] on the pool; resolves with results in task order. */

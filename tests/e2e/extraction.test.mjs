@@ -14,7 +14,7 @@ after(async () => { await browser?.close(); server?.stop(); });
 
 const pctOf = (s) => Number(/([\d.]+)%/.exec(s)[1]);
 // the lab's settings are applied once its worker has answered with the core's defaults
-const applied = (page) => page.waitForFunction(() => document.querySelector('#ex-budget').value !== '', null, { timeout: 60000 });
+const applied = (page) => page.waitForFunction(() => document.querySelector('#ex-budget')?.value, null, { timeout: 60000 });
 
 test("the page's defaults are the core's quick preset, and URL keys without a control are kept", async () => {
   const quick = JSON.parse(execFileSync('target/debug/mlsec', ['extract', '--preset', 'quick', '--dry-run'], { encoding: 'utf8' }));

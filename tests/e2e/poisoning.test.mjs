@@ -18,7 +18,7 @@ test("the page's defaults are the CLI's (one table in the core); a non-integral 
   const d = JSON.parse(execFileSync('target/debug/mlsec', ['poison', '--dry-run'], { encoding: 'utf8' }));
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=poisoning`);
-  await page.waitForFunction(() => document.querySelector('#po-trigger').value !== '', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('#po-trigger')?.value, null, { timeout: 60000 });
   const ids = { filter: 'po-filter', trigger: 'po-trigger', source: 'po-source', uploader: 'po-uploader', seed: 'po-seed', q: 'dp-q', sigma: 'dp-sigma', clip: 'dp-clip', epochs: 'dp-epochs' };
   for (const [k, id] of Object.entries(ids)) assert.equal(await page.inputValue(`#${id}`), String(d[k]), k);
   assert.equal(Number(await page.inputValue('#po-rate')), 100 * d.rate);
@@ -33,7 +33,7 @@ test("the page's defaults are the CLI's (one table in the core); a non-integral 
 test('attack, investigation, remediation, log tampering and DP-SGD run in the page', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=poisoning&filter=lr&rate=3&seed=0`);
-  await page.waitForFunction(() => document.querySelector('#po-trigger').value !== '', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('#po-trigger')?.value, null, { timeout: 60000 });
   await page.click('#po-run');
   await page.waitForSelector('#po-result:not([hidden]) tbody tr:nth-child(2)', { timeout: 120000 });
   const rows = await page.$$eval('#po-result tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));

@@ -3,10 +3,10 @@
 // progress and cancel; fidelity/accuracy curves; the transfer attack). Its own worker owns an
 // ExtractionLab (the wasm core); the page steps it round by round, epoch by epoch, so Cancel stops
 // between steps and the API keeps its state (keys, PRADA, log).
-import { CoreClient } from './client.js';
-import { el } from './dom.js';
-import { Settings } from './settings.js';
-import uPlot from './vendor/uplot/uPlot.esm.js';
+import { CoreClient } from '../../client.js';
+import { el } from '../../ui.js';
+import { Settings } from '../../settings.js';
+import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 const MODEL_URL = 'models/cifar10_resnet9.onnx';
 const SAMPLES_URL = 'data/cifar10-test.bin';
@@ -17,7 +17,7 @@ const COLORS = ['#c0392b', '#2471a3', '#1e8449', '#8e44ad', '#d68910', '#566573'
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 const int = (v, d) => { const n = Math.floor(Number(v)); return Number.isFinite(n) && n >= 0 ? n : d; };
 
-export class ExtractionLab {
+export default class ExtractionLab {
   constructor({ $, onChange, showError }) {
     this.$ = $;
     this.onChange = onChange;
@@ -39,6 +39,8 @@ export class ExtractionLab {
 
   params() { return this.settings.params(); }
   applyParams(p) { return this.settings.apply(p); }
+  /** Shown: the core's defaults, under the URL's settings on the first show or a link with settings. */
+  async show(p, first) { if (first) await this.applyParams(p); }
   typed() { return this.settings.typed(); }
 
   provider() {

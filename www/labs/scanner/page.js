@@ -2,8 +2,8 @@
 // slices, never uploaded) or pick a sample; a results table, and for the selected file its
 // findings and the pickle disassembly with the offending opcodes highlighted.
 // Every string from a file (names, chains, opcode arguments) goes through textContent.
-import { CoreClient } from './client.js';
-import { el } from './dom.js';
+import { CoreClient } from '../../client.js';
+import { el } from '../../ui.js';
 
 const SAMPLES = 'scan-samples/';
 const ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
@@ -21,12 +21,14 @@ export function worst(report) {
   return null;
 }
 
-export class ScannerLab {
-  constructor({ $, onChange, showError }) {
+export default class ScannerLab {
+  constructor({ $, onChange, showError, status }) {
     this.$ = $;
+    this.status = status;
     this.onChange = onChange;
     this.showError = showError;
-    this.core = new CoreClient(); // its own worker: scans never queue behind an evasion run
+    // its own worker (scans never queue behind an evasion run), ended when idle for 10 s
+    this.core = new CoreClient(undefined, { idleMs: 10000 });
     this.reports = [];
     this.selected = -1;
     this.sample = '';
@@ -79,6 +81,9 @@ export class ScannerLab {
     sel.append(hostile, benign);
     return this.manifest;
   }
+
+  /** Shown: the samples list; a URL naming a sample scans it (whenever the URL changes). */
+  async show(p) { await this.applyParams(p); this.status('Ready.'); }
 
   async applyParams(p) {
     await this.loadSamples();

@@ -3,8 +3,9 @@
 // evaluate on many images in a worker pool (robust accuracy vs ε) and fill an attack × defence
 // matrix. Every number shown comes from the core (the pool merges the core's exact tallies
 // through the core's own `summarize`).
-import uPlot from './vendor/uplot/uPlot.esm.js';
-import { WorkerPool } from './pool.js';
+import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { WorkerPool } from '../../pool.js';
+import { bars, drawRgba } from '../../ui.js';
 const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
 const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '', queries: '', target: '', defense: 'none', adaptive: '0', seed: '0', evn: '100', evl: '0,1,2,4,8,16', mxn: '50' };
 const CHUNK = 10;
@@ -14,22 +15,23 @@ const MATRIX_DEFENSES = ['none', 'jpeg:75', 'squeeze:4', 'median:2', 'noise:0.05
 const ROBUST = { key: 'robust', label: 'adv. trained model', url: 'models/cifar10_resnet9_robust.onnx' };
 const COLORS = ['#3159d6', '#d6452f', '#2e8b57', '#a05cd6', '#d69a2f', '#2fa5d6', '#6b7385'];
 
-export class EvasionLab {
-  constructor({ core, $, classNames, onChange, showError, poolSetup, robustShipped }) {
+export default class EvasionPage {
+  constructor({ core, $, images, onChange, showError }) {
     this.core = core;
-    this.columns = robustShipped ? [...MATRIX_DEFENSES, ROBUST.key] : [...MATRIX_DEFENSES];
-    this.poolSetup = poolSetup;
+    this.images = images;
+    this.columns = images.robustShipped ? [...MATRIX_DEFENSES, ROBUST.key] : [...MATRIX_DEFENSES];
+    // each pool worker loads the same model as the page
+    this.poolSetup = (client) => images.setupWorker(client);
     this.pool = new WorkerPool(navigator.hardwareConcurrency || 2);
     this.curves = [];
     this.chart = null;
     this.$ = $;
-    this.classNames = classNames;
     this.onChange = onChange;
     this.showError = showError;
-    this.source = null; // {kind:'sample', index, label} | {kind:'upload', name, rgba}
+    this.source = null; // the gallery's selection: {kind:'sample', index, label, pred} | {kind:'upload', name, rgba, pred}
     this.last = null;
-    const t = $('ev-target');
-    classNames.forEach((n, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = n; t.append(o); });
+    images.on('select', (s) => this.select(s));
+    images.on('model', () => this.modelChanged());
     $('ev-form').addEventListener('submit', (e) => { e.preventDefault(); this.run(); });
     $('ev-form').addEventListener('change', () => { this.syncControls(); this.onChange(); });
     $('ev-newseed').addEventListener('click', async () => {
@@ -49,8 +51,27 @@ export class EvasionLab {
     this.drawMatrixHead();
     // each attack's own iterations and query budget, from the core: shown as the fields'
     // placeholders; an empty field runs the attack at them
-    this.attackDefaults = {};
-    core.call('attackDefaults').then((d) => { this.attackDefaults = d; this.syncControls(); }).catch(() => {});
+    this.attackDefaults = {}; // fetched on the first show (constructing the page starts no worker)
+  }
+
+  get classNames() { return this.images.classNames; }
+  get sampleCount() { return this.images.total; }
+
+  /** Shown: the image core is started (the class names fill the target list); on the first show
+   * or a link with settings, the settings are applied; with nothing selected, image #0 is. */
+  async show(p, first) {
+    await this.images.start(p);
+    const t = this.$('ev-target');
+    if (t.options.length === 1) {
+      this.classNames.forEach((n, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = n; t.append(o); });
+    }
+    if (first) this.applyParams(p);
+    if (!this.defaultsAsked) {
+      this.defaultsAsked = true;
+      this.core.call('attackDefaults').then((d) => { this.attackDefaults = d; this.syncControls(); }).catch(() => { this.defaultsAsked = false; });
+    }
+    if (!this.images.source) await this.images.select(0);
+    else if (this.source !== this.images.source) this.select(this.images.source);
   }
 
   /** The page's model changed: pool workers must reload it. */
@@ -338,6 +359,10 @@ export class EvasionLab {
 
   select(source) {
     this.source = source;
+    const top = source.pred.top[0].name;
+    this.$('ev-selected').textContent = source.kind === 'sample'
+      ? `#${source.index}: ${this.classNames[source.label]} (the model says ${top})`
+      : `${source.name} (no true label: the attack moves it away from ${top})`;
     this.$('ev-out').hidden = true;
     this.$('rs-out').hidden = true;
   }
@@ -357,7 +382,7 @@ export class EvasionLab {
         ? await this.core.call('attackSample', { index: this.source.index, request: req })
         : await this.core.call('attackUpload', { rgba: this.source.rgba, request: req });
       res.ms = performance.now() - t;
-      this.show(res);
+      this.showResult(res);
     } catch (e) {
       this.showError(e.message);
     } finally {
@@ -367,13 +392,12 @@ export class EvasionLab {
     }
   }
 
-  show(r) {
+  showResult(r) {
     const $ = this.$;
     this.last = r;
-    const draw = (id, rgba) => $(id).getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba), 32, 32), 0, 0);
-    draw('ev-orig', r.origRgba);
-    draw('ev-delta', r.deltaRgba);
-    draw('ev-adv', r.advRgba);
+    drawRgba($('ev-orig'), r.origRgba);
+    drawRgba($('ev-delta'), r.deltaRgba);
+    drawRgba($('ev-adv'), r.advRgba);
     $('ev-delta-cap').textContent = `Perturbation ×${r.deltaScale.toFixed(1)} (grey = 0)`;
     const name = (c) => this.classNames[c] ?? `class ${c}`;
     const v = $('ev-verdict');
@@ -383,23 +407,8 @@ export class EvasionLab {
       : `Attack failed (${goal}): still ${name(r.adversarial.predicted)}`;
     v.className = `verdict ${r.success ? 'ok' : 'fail'}`;
     v.dataset.success = String(r.success);
-    const bars = (id, side) => {
-      const el = $(id);
-      el.replaceChildren();
-      for (const t of side.top) {
-        const row = document.createElement('div');
-        row.className = 'bar' + (t.class === r.label ? ' correct' : '');
-        const n = document.createElement('span'); n.textContent = t.name;
-        const track = document.createElement('div'); track.className = 'track';
-        const fill = document.createElement('div'); fill.className = 'fill'; fill.style.width = `${(100 * t.probability).toFixed(2)}%`;
-        track.append(fill);
-        const pct = document.createElement('span'); pct.className = 'pct'; pct.textContent = `${(100 * t.probability).toFixed(1)}%`;
-        row.append(n, track, pct);
-        el.append(row);
-      }
-    };
-    bars('ev-before', r.clean);
-    bars('ev-after', r.adversarial);
+    bars($('ev-before'), r.clean.top, r.label);
+    bars($('ev-after'), r.adversarial.top, r.label);
     const facts = [
       ['Attack', `${r.attack.toUpperCase()} (${r.norm === 'linf' ? 'L∞' : 'L2'}${r.eps > 0 ? `, ε = ${r.norm === 'linf' ? `${(r.eps * 255).toFixed(2)}/255` : r.eps.toFixed(3)}` : ''})`],
       ['Defence', `${r.defense}${r.defense !== 'none' ? (r.adaptive ? ' — adaptive attacker (BPDA/EOT)' : ' — naive attacker (ignores it)') : ''}`],
@@ -427,7 +436,7 @@ export class EvasionLab {
     // downloads: a real 32×32 PNG of the adversarial image, and the report
     const c = document.createElement('canvas');
     c.width = 32; c.height = 32;
-    c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(r.advRgba), 32, 32), 0, 0);
+    drawRgba(c, r.advRgba);
     c.toBlob((blob) => { if (blob) { URL.revokeObjectURL($('ev-png').href); $('ev-png').href = URL.createObjectURL(blob); } }, 'image/png');
     const { advRgba, deltaRgba, origRgba, ...report } = r;
     URL.revokeObjectURL($('ev-json').href);

@@ -1,10 +1,10 @@
 // The poisoning lab: a backdoored spam filter, the forensics, the log, DP-SGD and a plain-text
 // e-mail viewer. Its own worker owns a PoisonLab (the wasm core) over the packed corpus.
 // Every string from the corpus or a pasted e-mail reaches the page through textContent only.
-import { CoreClient } from './client.js';
-import { el } from './dom.js';
-import { Settings } from './settings.js';
-import uPlot from './vendor/uplot/uPlot.esm.js';
+import { CoreClient } from '../../client.js';
+import { el } from '../../ui.js';
+import { Settings } from '../../settings.js';
+import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 const CORPUS_URL = 'data/spam-assassin.bin';
 // The controls, by the core's parameter names (labs::poisoning::Params); their defaults come
@@ -24,7 +24,7 @@ function table(head, rows, flagged = () => false) {
   return t;
 }
 
-export class PoisoningLab {
+export default class PoisoningLab {
   constructor({ $, onChange, showError }) {
     this.$ = $;
     this.onChange = onChange;
@@ -42,12 +42,13 @@ export class PoisoningLab {
     $('po-verify').addEventListener('click', () => this.run('verification', () => this.chain('poisonVerify', {})));
     $('po-tamper').addEventListener('click', () => this.run('tampering', () => this.chain('poisonTamper', { seq: Number($('po-tamper-seq').value) })));
     $('dp-run').addEventListener('click', () => this.run('DP-SGD', () => this.dp()));
-    $('po-show').addEventListener('click', () => this.run('message', () => this.show(Number($('po-msg-id').value))));
+    $('po-show').addEventListener('click', () => this.run('message', () => this.showMessage(Number($('po-msg-id').value))));
     $('po-inspect').addEventListener('click', () => this.run('inspection', () => this.inspect()));
     $('po-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
   }
 
   params() { return this.settings.params(); }
+  async show(p, first) { if (first) await this.applyParams(p); }
   applyParams(p) { return this.settings.apply(p).then(() => { this.$('po-rate-out').textContent = `${this.$('po-rate').value}%`; }); }
 
   // Every setting for the core; throws a sentence on a malformed number or seed.
@@ -158,7 +159,7 @@ export class PoisoningLab {
     this.$('po-msg-body').textContent = body; // plain text: never parsed as HTML
   }
 
-  async show(id) {
+  async showMessage(id) {
     const m = await this.core.call('poisonMessage', { id });
     const meta = m.meta;
     this.view(`#${m.id} · ${meta.group} · labelled ${m.label} (truly ${m.truth}) · ${meta.source} via ${meta.uploader} · batch ${meta.batch} · ${new Date(meta.ingest * 1000).toISOString()}${meta.poison ? ' · INJECTED' : ''}`, `From: ${m.from}\nSubject: ${m.subject}\n\n${m.body}`);

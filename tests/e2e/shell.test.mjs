@@ -1,0 +1,99 @@
+// The site's shell in headless Chromium: the nav comes from the lab registry, the router works
+// from the first paint (before any core has loaded), and each lab keeps its settings and its
+// last result across lab switches (the URL follows the lab shown).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, shot } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); server?.stop(); });
+
+const visible = (page, id) => page.waitForFunction((i) => { const e = document.getElementById(i); return e && !e.hidden; }, id, { timeout: 30000 });
+
+test('the nav lists the registry; a tab works before the classifier has loaded', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=classify`);
+  // no wait for "Ready": the first tab click must route at once
+  await page.waitForSelector('#nav a[data-lab="poisoning"]', { timeout: 10000 });
+  const labels = await page.locator('#nav a').allTextContents();
+  assert.deepEqual(labels, ['Classify', 'Evasion', 'Extraction', 'Poisoning', 'Model scanner', 'Threat model', 'Practice']);
+  assert.equal(await page.locator('#nav a[aria-disabled="true"]').count(), 2);
+  await page.locator('#nav a[data-lab="poisoning"]').click();
+  await visible(page, 'lab-poisoning');
+  assert.match(page.url(), /#lab=poisoning/);
+  assert.equal(await page.locator('#nav a[aria-current="page"]').textContent(), 'Poisoning');
+  assert.equal(await page.locator('.gallery-col').isVisible(), false);
+  // and back: the classifier's view, the gallery column with it
+  await page.locator('#nav a[data-lab="classify"]').click();
+  await visible(page, 'lab-classify');
+  assert.equal(await page.locator('#lab-poisoning').isVisible(), false);
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 60000 });
+  assert.equal(await page.locator('#gallery button').count(), 40);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
+test('a lab keeps its settings and its result across lab switches, and the URL follows', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=4&attack=fgsm&eps=4&seed=9`);
+  await page.waitForFunction(() => document.getElementById('ev-selected')?.textContent?.startsWith('#4:'), null, { timeout: 60000 });
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  const verdict = await page.textContent('#ev-verdict');
+  // the extraction lab: change a setting there too
+  await page.locator('#nav a[data-lab="extraction"]').click();
+  await visible(page, 'lab-extraction');
+  await page.waitForFunction(() => document.querySelector('#ex-budget')?.value, null, { timeout: 60000 });
+  await page.fill('#ex-budget', '60');
+  await page.dispatchEvent('#ex-budget', 'change');
+  await page.waitForFunction(() => /budget=60/.test(location.hash));
+  await page.locator('#nav a[data-lab="evasion"]').click();
+  await visible(page, 'lab-evasion');
+  await page.waitForFunction(() => /lab=evasion/.test(location.hash) && /attack=fgsm/.test(location.hash));
+  assert.equal(await page.inputValue('#ev-attack'), 'fgsm');
+  assert.equal(await page.inputValue('#ev-eps'), '4');
+  assert.equal(await page.inputValue('#ev-seed'), '9');
+  assert.match(page.url(), /img=4&.*attack=fgsm&eps=4&/);
+  // the result is still the one those settings produced
+  assert.equal(await page.locator('#ev-out').isVisible(), true);
+  assert.equal(await page.textContent('#ev-verdict'), verdict);
+  assert.equal(await page.locator('[data-fact="Seed"]').textContent(), '9');
+  await page.locator('#nav a[data-lab="extraction"]').click();
+  await visible(page, 'lab-extraction');
+  assert.equal(await page.inputValue('#ex-budget'), '60');
+  assert.match(page.url(), /lab=extraction.*budget=60/);
+  await shot(page, 'shell-switch');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
+test('a link that carries settings applies them to a lab already shown', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=1&attack=fgsm&eps=4`);
+  await page.waitForFunction(() => document.getElementById('ev-selected')?.textContent?.startsWith('#1:'), null, { timeout: 60000 });
+  await page.evaluate(() => { location.hash = 'lab=evasion&img=2&attack=pgd&eps=2&steps=3'; });
+  await page.waitForFunction(() => document.getElementById('ev-selected')?.textContent?.startsWith('#2:'), null, { timeout: 60000 });
+  await page.waitForFunction(() => document.getElementById('ev-attack')?.value === 'pgd');
+  assert.equal(await page.inputValue('#ev-eps'), '2');
+  assert.equal(await page.inputValue('#ev-steps'), '3');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
+test('an idle scanner worker ends after 10 s, and the next scan starts a fresh one', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=scanner`);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready.', null, { timeout: 60000 });
+  // the scanner lab loads no model: no image core runs on this page
+  await page.locator('#sc-scan-sample').click();
+  await page.waitForFunction(() => /^Scanned|MALICIOUS|CLEAN|finding/i.test(document.getElementById('sc-summary').textContent) || document.querySelectorAll('#sc-table tbody tr').length > 0, null, { timeout: 60000 });
+  assert.equal(page.workers().length, 1, 'the scanner worker runs');
+  await page.waitForFunction(() => new Promise((r) => setTimeout(() => r(true), 11000)), null, { timeout: 20000 });
+  assert.equal(page.workers().length, 0, 'ended when idle');
+  await page.locator('#sc-scan-sample').click();
+  await page.waitForFunction(() => document.querySelectorAll('#sc-table tbody tr').length >= 2, null, { timeout: 60000 });
+  assert.equal(page.workers().length, 1);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

@@ -1,0 +1,8 @@
+export default {
+  id: 'classify',
+  label: 'Classify',
+  images: true,
+  ownStatus: false,
+  panel: new URL('./panel.html', import.meta.url),
+  page: () => import('./page.js'),
+};
