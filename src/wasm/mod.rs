@@ -3,6 +3,7 @@
 
 use crate::data::{cifar, image};
 use crate::model::onnx::OnnxClassifier;
+use crate::labs::evasion::Ranked;
 use crate::model::{softmax, top_k, Classifier};
 use crate::tensor::Batch;
 use serde::Serialize;
@@ -105,13 +106,6 @@ impl SampleSet {
 }
 
 #[derive(Serialize)]
-struct Ranked {
-    class: usize,
-    name: String,
-    probability: f32,
-}
-
-#[derive(Serialize)]
 struct Prediction {
     logits: Vec<f32>,
     probabilities: Vec<f32>,
@@ -160,7 +154,7 @@ impl Model {
             .into_iter()
             .map(|(class, probability)| Ranked {
                 class,
-                name: class_label(class, self.inner.classes()),
+                name: crate::labs::evasion::class_name(class, self.inner.classes()),
                 probability,
             })
             .collect();
@@ -168,96 +162,10 @@ impl Model {
     }
 }
 
-fn class_label(class: usize, classes: usize) -> String {
-    if classes == cifar::CLASSES.len() {
-        cifar::CLASSES[class].to_string()
-    } else {
-        format!("class {class}")
-    }
-}
-
-/// What the page asks an attack to do (field names as the page sends them).
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AttackRequest {
-    attack: String,
-    /// Budget in pixel units [0, 1] (the page converts from /255).
-    eps: f32,
-    #[serde(default = "default_norm")]
-    norm: String,
-    steps: Option<usize>,
-    queries: Option<usize>,
-    target: Option<usize>,
-    #[serde(default = "default_defense")]
-    defense: String,
-    #[serde(default)]
-    adaptive: bool,
-    #[serde(default = "default_eot")]
-    eot: usize,
-    seed: u64,
-}
-
-impl AttackRequest {
-    fn spec(&self) -> crate::Result<crate::attacks::evasion::run::AttackSpec> {
-        use crate::attacks::evasion::run::{AttackKind, AttackSpec};
-        let mut spec = AttackSpec::new(AttackKind::parse(&self.attack)?, self.eps);
-        spec.norm = crate::tensor::Norm::parse(&self.norm)?;
-        spec.steps = self.steps;
-        spec.queries = self.queries;
-        spec.target = self.target;
-        Ok(spec)
-    }
-
-    fn adaptive(&self) -> Option<usize> {
-        self.adaptive.then_some(self.eot)
-    }
-}
-
-fn default_norm() -> String {
-    "linf".into()
-}
-fn default_defense() -> String {
-    "none".into()
-}
-fn default_eot() -> usize {
-    8
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Side {
-    probabilities: Vec<f32>,
-    top: Vec<Ranked>,
-    predicted: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AttackResult {
-    attack: crate::attacks::evasion::run::AttackKind,
-    norm: crate::tensor::Norm,
-    eps: f32,
-    defense: String,
-    adaptive: bool,
-    seed: u64,
-    gradient: crate::model::GradientKind,
-    /// Why the exact engine was not used (unsupported op), if it was not.
-    gradient_note: Option<String>,
-    label: usize,
-    /// The target class of a targeted attack.
-    targeted: Option<usize>,
-    success: bool,
-    clean: Side,
-    adversarial: Side,
-    linf: f32,
-    l2: f32,
-    l0: f32,
-    queries: u64,
-    adv: Vec<f32>,
-    adv_rgba: Vec<u8>,
-    delta_rgba: Vec<u8>,
-    /// The perturbation image shows 0.5 + scale·δ.
-    delta_scale: f32,
+/// The evasion lab's settings from the page (the names of [`crate::labs::evasion::Params`]), checked.
+fn evasion_params(v: JsValue) -> Result<crate::labs::evasion::ValidParams, JsError> {
+    let p: crate::labs::evasion::Params = serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
+    Ok(p.check()?)
 }
 
 /// White-box and black-box evasion attacks on one model: the exact `nn` mirror when it
@@ -322,12 +230,9 @@ impl Attacker {
 
     /// Attack one image (flat NCHW in [0, 1], 3×32×32) whose true class is `label`.
     pub fn attack(&self, nchw: &[f32], label: usize, request: JsValue) -> Result<JsValue, JsError> {
-        let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
-        let spec = req.spec()?;
+        let p = evasion_params(request)?;
         let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
-        let result = self.with_model(req.seed, |model| {
-            crate::defenses::with_defence(model, &req.defense, req.adaptive(), req.seed, |target| self.attack_one(target, &x, label, &spec, &req))
-        })?;
+        let result = self.with_model(p.params().seed, |model| crate::labs::evasion::attack_one(&p, model, &x, label, self.note.clone()))?;
         to_js(&result)
     }
 
@@ -335,50 +240,8 @@ impl Attacker {
     fn with_model<T>(&self, seed: u64, f: impl FnOnce(&dyn crate::model::Differentiable) -> crate::Result<T>) -> crate::Result<T> {
         match &self.net {
             Some(n) => f(n),
-            None => f(&crate::model::estimated::Estimated::new(Shared(self.tract.clone()), 50, 0.001, seed)?),
+            None => f(&crate::labs::evasion::estimated(Shared(self.tract.clone()), seed)?),
         }
-    }
-
-    fn attack_one(&self, target: &dyn crate::model::Differentiable, x: &Batch, label: usize, spec: &crate::attacks::evasion::run::AttackSpec, req: &AttackRequest) -> crate::Result<AttackResult> {
-        use crate::attacks::evasion::run;
-        use crate::tensor::norms;
-        let goal = run::goal_for(spec, &[label], target.classes())?;
-        let adv = run::run(spec, target, x, &goal, &mut crate::rng::Rng::seeded(req.seed))?;
-        let side = |b: &Batch| -> crate::Result<Side> {
-            let p = softmax(&target.logits(b)?);
-            let row: Vec<f32> = p.row(0).to_vec();
-            let top: Vec<Ranked> = top_k(&row, 3).into_iter().map(|(class, probability)| Ranked { class, name: class_label(class, target.classes()), probability }).collect();
-            Ok(Side { predicted: top.first().map(|t| t.class).unwrap_or(0), probabilities: row, top })
-        };
-        let clean = side(x)?;
-        let adversarial = side(&adv.x)?;
-        let delta = adv.x.view().to_owned() - x.view();
-        let nm = norms(delta.view(), 0);
-        let scale = if nm.linf > 0.0 { 0.5 / nm.linf } else { 1.0 };
-        let vis = Batch::new(delta.mapv(|d| (0.5 + scale * d).clamp(0.0, 1.0)))?;
-        Ok(AttackResult {
-            attack: spec.attack,
-            norm: spec.attack.norm(spec.norm),
-            eps: spec.eps,
-            defense: crate::defenses::defence_name(&req.defense)?,
-            adaptive: req.adaptive,
-            seed: req.seed,
-            gradient: target.gradient_kind(),
-            gradient_note: self.note.clone(),
-            label,
-            targeted: spec.target,
-            success: goal.met(0, adversarial.predicted),
-            clean,
-            adversarial,
-            linf: nm.linf,
-            l2: nm.l2,
-            l0: nm.l0,
-            queries: adv.queries.first().copied().unwrap_or(0),
-            adv: adv.x.view().iter().copied().collect(),
-            adv_rgba: adv.x.to_rgba(0)?,
-            delta_rgba: vis.to_rgba(0)?,
-            delta_scale: scale,
-        })
     }
 }
 
@@ -400,25 +263,10 @@ impl Attacker {
     /// Attack `n` images (flat NCHW) with true `labels` and return the exact tally (counts and
     /// sums) for merging with other workers' tallies by [`summarize`].
     pub fn evaluate(&self, nchw: &[f32], labels: &[u32], request: JsValue) -> Result<JsValue, JsError> {
-        use crate::attacks::evasion::run::{self, Tally};
-        let req: AttackRequest = serde_wasm_bindgen::from_value(request).map_err(|e| JsError::new(&format!("bad attack settings: {e}")))?;
-        let n = labels.len();
-        let x = Batch::from_nchw(nchw, n, 3, cifar::SIDE, cifar::SIDE)?;
+        let p = evasion_params(request)?;
+        let x = Batch::from_nchw(nchw, labels.len(), 3, cifar::SIDE, cifar::SIDE)?;
         let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-        let spec = req.spec()?;
-        let tally = self.with_model(req.seed, |model| {
-            crate::defenses::with_defence(model, &req.defense, req.adaptive(), req.seed, |target| {
-                let goal = run::goal_for(&spec, &labels, target.classes())?;
-                let adv = if spec.eps == 0.0 && !spec.attack.minimal_norm() {
-                    // ε = 0: no perturbation; robust accuracy is clean accuracy.
-                    crate::attacks::evasion::Adversarial { x: x.clone(), queries: vec![0; n] }
-                } else {
-                    run::run(&spec, target, &x, &goal, &mut crate::rng::Rng::seeded(req.seed))?
-                };
-                let rep = run::report(target, &x, &labels, &goal, &adv)?;
-                Ok(Tally::of(&x, &adv, &labels, &goal, &rep))
-            })
-        })?;
+        let tally = self.with_model(p.params().seed, |model| crate::labs::evasion::tally(&p, model, &x, &labels))?;
         to_js(&tally)
     }
 }
@@ -462,7 +310,7 @@ impl Attacker {
         let sm = Smoothed::new(&base, SmoothingParams { sigma, n0, n, alpha, batch: 50 })?;
         let c = sm.certify(&x, &mut crate::rng::Rng::seeded(seed))?.remove(0);
         to_js(&SmoothingResult {
-            name: c.class.map(|k| class_label(k, self.tract.classes())),
+            name: c.class.map(|k| crate::labs::evasion::class_name(k, self.tract.classes())),
             class: c.class,
             radius: c.radius,
             p_lower: c.p_lower,

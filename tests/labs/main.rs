@@ -1,4 +1,5 @@
 //! The labs' tests, one module per lab (`tests/labs/<lab>.rs`), one test binary.
 
+mod evasion;
 mod extraction;
 mod scanner;

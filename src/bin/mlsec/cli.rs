@@ -57,50 +57,8 @@ enum Cmd {
     },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// fgsm, pgd, apgd, cw, deepfool, square, hsja or simba.
-        #[arg(long)]
-        attack: String,
-        /// Budget: `8/255`, `8` (read as /255) or `0.03` (default 8/255 for L∞, 0.5 for L2); for
-        /// cw/deepfool/hsja an optional L2 cap (default none).
-        #[arg(long)]
-        eps: Option<String>,
-        /// linf or l2 (fgsm, pgd, apgd).
-        #[arg(long, default_value = "linf")]
-        norm: String,
-        /// Iterations.
-        #[arg(long)]
-        steps: Option<usize>,
-        /// PGD step size (default eps/4), same units as --eps.
-        #[arg(long)]
-        step: Option<String>,
-        /// Query budget per image (square, hsja, simba).
-        #[arg(long)]
-        queries: Option<usize>,
-        /// Targeted attack towards this class index.
-        #[arg(long)]
-        targeted: Option<usize>,
-        /// none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA or smooth:SIGMA (randomized smoothing, 16 noise draws).
-        #[arg(long, default_value = "none")]
-        defense: String,
-        /// Attack through the defence (BPDA; EOT for randomized defences).
-        #[arg(long)]
-        adaptive: bool,
-        /// EOT samples per gradient for randomized defences.
-        #[arg(long, default_value_t = 8)]
-        eot: usize,
-        #[arg(long, default_value_t = 100)]
-        n: usize,
-        /// Images per attack batch.
-        #[arg(long, default_value_t = 50)]
-        batch: usize,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        args: crate::evasion::AttackArgs,
     },
     /// Randomized smoothing (Cohen et al. 2019): certified L2 radii on the first N test images.
     Certify {
@@ -377,11 +335,9 @@ pub fn main() -> ExitCode {
         },
         Cmd::PackSpam { from, out } => crate::poison::pack_spam(&from, &out),
         Cmd::Poison { args, curve, dictionary, triggers } => crate::poison::poison(args, curve, dictionary, triggers),
-        Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::attack::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
-        Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::attack::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
-        Cmd::Attack { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json } => {
-            crate::attack::attack(crate::attack::Args { model, data, attack, eps, norm, steps, step, queries, targeted, defense, adaptive, eot, n, batch, seed, json })
-        }
+        Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::evasion::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
+        Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::evasion::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
+        Cmd::Attack { args } => crate::evasion::attack(args),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,9 +4,9 @@
 //! On wasm32 (built only because `cargo test --target wasm32…` builds every binary) it is empty.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod attack;
-#[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod evasion;
 #[cfg(not(target_arch = "wasm32"))]
 mod extraction;
 #[cfg(not(target_arch = "wasm32"))]
