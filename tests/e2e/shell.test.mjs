@@ -97,3 +97,25 @@ test('an idle scanner worker ends after 10 s, and the next scan starts a fresh o
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('on a 390 px phone no lab is wider than the screen, and its main action is in reach', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const { page, log } = await openPage(browser, ctx);
+  const actions = { classify: '#upload', evasion: '#ev-run', extraction: '#ex-steal', poisoning: '#po-run', scanner: '#sc-scan-sample' };
+  for (const [lab, action] of Object.entries(actions)) {
+    await page.goto(`${server.url}#lab=${lab}`);
+    await page.reload();
+    await visible(page, `lab-${lab}`);
+    await page.waitForTimeout(1500); // the lab's defaults and images arrive
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `${lab}: ${width} px wide`);
+    if (lab !== 'classify') {
+      await page.locator(action).scrollIntoViewIfNeeded();
+      const box = await page.locator(action).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${lab}: ${action} within the screen (${JSON.stringify(box)})`);
+    }
+    await shot(page, `phone-${lab}`);
+  }
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
