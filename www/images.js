@@ -64,8 +64,8 @@ export class Images {
       throw new Error(`Could not start: ${e.message}. Run ./build.sh build (it packs the sample images and copies the model).`);
     }
     this.wire();
-    const img = params.has('img') && params.get('img') !== '' ? Number(params.get('img')) : null;
-    const start = img !== null && img >= 0 && img < this.total ? img : 0;
+    const img = /^\d+$/.test(params.get('img') ?? '') ? Number(params.get('img')) : null;
+    const start = img !== null && img < this.total ? img : 0;
     await this.showPage(Math.floor(start / PAGE));
     this.status('Ready. Choose an image, or drop your own.');
   }
@@ -77,8 +77,10 @@ export class Images {
     $('upload').addEventListener('change', (e) => this.classifyFile(e.target.files[0]));
     $('model-upload').addEventListener('change', (e) => { this.loadModelFile(e.target.files[0]); e.target.value = ''; });
     $('model-choice').addEventListener('change', async () => {
+      if ($('model-choice').value === 'custom') return;
       this.modelKey = $('model-choice').value;
       this.customModel = null;
+      this.menuShows(null);
       $('model-reset').hidden = true;
       this.emit('model');
       this.status('Loading the model…');
@@ -91,6 +93,7 @@ export class Images {
     });
     $('model-reset').addEventListener('click', async () => {
       this.customModel = null;
+      this.menuShows(null);
       this.emit('model');
       $('model-reset').hidden = true;
       await this.loadDefault();
@@ -107,6 +110,19 @@ export class Images {
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); this.classifyFile(e.dataTransfer.files[0]); });
+  }
+
+  /** The model menu names the user's file (`name`) or, with null, the committed model in use. */
+  menuShows(name) {
+    const choice = this.$('model-choice');
+    choice.querySelector('option[value="custom"]')?.remove();
+    if (name !== null) {
+      const o = document.createElement('option');
+      o.value = 'custom';
+      o.textContent = `Your file (${name})`;
+      choice.append(o);
+      choice.value = 'custom';
+    } else choice.value = this.modelKey;
   }
 
   /** What a worker of a pool needs to serve the same model as the page. */
@@ -161,7 +177,7 @@ export class Images {
 
   /** Select test image `index` (shows its gallery page). */
   async select(index) {
-    if (!(Number.isInteger(index) && index >= 0 && index < this.total)) { this.showError(`There is no test image #${index}.`); return; }
+    if (!(Number.isInteger(index) && index >= 0 && index < this.total)) { this.showError(`There is no test image #${index} (they are #0–#${this.total - 1}).`); return; }
     this.selected = index;
     this.onChange();
     if (Math.floor(index / PAGE) !== this.page) await this.showPage(Math.floor(index / PAGE));
@@ -185,6 +201,7 @@ export class Images {
       this.showError(null);
       this.selected = null;
       this.onChange();
+      for (const b of this.$('gallery').querySelectorAll('button')) b.setAttribute('aria-pressed', 'false');
       this.source = { kind: 'upload', name: file.name, rgba: pred.rgba, pred };
       this.emit('select', this.source);
     } catch (e) {
@@ -201,6 +218,7 @@ export class Images {
       const copy = bytes.slice(0); // the copy travels to the worker; `bytes` is kept for restarts
       const info = await this.core.call('loadModel', { bytes: copy, name: file.name }, { transfer: [copy] });
       this.customModel = { name: file.name, bytes };
+      this.menuShows(file.name);
       this.emit('model');
       this.showError(null);
       this.showModel(info);

@@ -70,7 +70,7 @@ export default class EvasionPage {
       this.defaultsAsked = true;
       this.core.call('attackDefaults').then((d) => { this.attackDefaults = d; this.syncControls(); }).catch(() => { this.defaultsAsked = false; });
     }
-    if (!this.images.source) await this.images.select(0);
+    if (!this.images.source && !p.get('img')) await this.images.select(0);
     else if (this.source !== this.images.source) this.select(this.images.source);
   }
 
@@ -442,5 +442,6 @@ export default class EvasionPage {
     URL.revokeObjectURL($('ev-json').href);
     $('ev-json').href = URL.createObjectURL(new Blob([JSON.stringify(report, null, 1)], { type: 'application/json' }));
     $('ev-out').hidden = false;
+    $('ev-verdict').focus(); // focus follows the result (the Run button was disabled meanwhile)
   }
 }

@@ -66,6 +66,10 @@ export default class PoisoningLab {
 
   async run(what, work) {
     const $ = this.$;
+    if (this.running) return; // one job at a time: its buttons are disabled meanwhile
+    this.running = true;
+    const buttons = [...$('lab-poisoning').querySelectorAll('button')].filter((b) => b.id !== 'po-cancel');
+    for (const b of buttons) b.disabled = true;
     this.cancelled = false;
     this.showError('');
     $('po-cancel').hidden = false;
@@ -80,6 +84,9 @@ export default class PoisoningLab {
       if (!this.cancelled) this.showError(e.message);
     } finally {
       $('po-cancel').hidden = true;
+      for (const b of buttons) b.disabled = false;
+      this.running = false;
+      $('po-status').focus(); // the result's line, for keyboard and screen-reader users
     }
   }
 
