@@ -197,3 +197,31 @@ test('cancel, then run at once: the request waits for the fresh worker to reload
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('the verdict says what each attack honours: black-box has no gradients, HSJA is L2, a wrong image has nothing to attack', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=3&attack=hsja&eps=0&queries=200&seed=1`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected')?.textContent?.startsWith('#3:'));
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  assert.match(await page.textContent('[data-fact="Gradients"]'), /^none \(black-box/);
+  assert.match(await page.textContent('#ev-verdict'), /an L2 attack: its L∞ \([\d.]+\/255\) is not capped/);
+  // the first gallery image the model gets wrong: an untargeted attack has nothing to do there
+  let wrong = null;
+  for (let i = 0; i < 40 && wrong === null; i++) {
+    await page.locator('#gallery button').nth(i).click();
+    await page.waitForFunction((k) => document.getElementById('ev-selected').textContent.startsWith(`#${k}:`), i);
+    const m = /^#\d+: (\w+) \(the model says (\w+)\)/.exec(await page.textContent('#ev-selected'));
+    if (m && m[1] !== m[2]) wrong = i;
+  }
+  assert.notEqual(wrong, null, 'the model gets one of the first 40 images wrong');
+  await page.selectOption('#ev-attack', 'fgsm');
+  await page.fill('#ev-eps', '8');
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 }).catch(async (e) => { throw new Error(`${e.message}; error line: ${await page.textContent('#error')}`); });
+  assert.match(await page.textContent('#ev-verdict'), /^Nothing to attack: the model already says/);
+  assert.match(await page.textContent('[data-fact="Gradients"]'), /^exact/);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

@@ -402,9 +402,15 @@ export default class EvasionPage {
     const name = (c) => this.classNames[c] ?? `class ${c}`;
     const v = $('ev-verdict');
     const goal = r.targeted === null ? `away from ${name(r.label)}` : `to ${name(r.targeted)}`;
-    v.textContent = r.success
-      ? `Attack succeeded (${goal}): ${name(r.clean.predicted)} → ${name(r.adversarial.predicted)}`
-      : `Attack failed (${goal}): still ${name(r.adversarial.predicted)}`;
+    // an untargeted attack on an image the model (behind the defence) already gets wrong has nothing to do
+    const already = r.targeted === null && r.clean.predicted !== r.label;
+    const l2Only = r.norm === 'l2' && ['cw', 'deepfool', 'hsja'].includes(r.attack);
+    const budget = l2Only ? ` — an L2 attack: its L∞ (${(r.linf * 255).toFixed(1)}/255) is not capped${r.eps > 0 ? `; L2 ${r.l2.toFixed(2)} ≤ cap ${r.eps.toFixed(2)}` : ''}` : '';
+    v.textContent = already
+      ? `Nothing to attack: the model already says ${name(r.clean.predicted)} for this ${name(r.label)}${r.defense !== 'none' ? ' (behind the defence)' : ''}. Pick an image it gets right.`
+      : r.success
+        ? `Attack succeeded (${goal}): ${name(r.clean.predicted)} → ${name(r.adversarial.predicted)}${budget}`
+        : `Attack failed (${goal}): still ${name(r.adversarial.predicted)}${budget}`;
     v.className = `verdict ${r.success ? 'ok' : 'fail'}`;
     v.dataset.success = String(r.success);
     bars($('ev-before'), r.clean.top, r.label);
@@ -412,7 +418,8 @@ export default class EvasionPage {
     const facts = [
       ['Attack', `${r.attack.toUpperCase()} (${r.norm === 'linf' ? 'L∞' : 'L2'}${r.eps > 0 ? `, ε = ${r.norm === 'linf' ? `${(r.eps * 255).toFixed(2)}/255` : r.eps.toFixed(3)}` : ''})`],
       ['Defence', `${r.defense}${r.defense !== 'none' ? (r.adaptive ? ' — adaptive attacker (BPDA/EOT)' : ' — naive attacker (ignores it)') : ''}`],
-      ['Gradients', r.gradient === 'exact' ? 'exact (nn engine)' : `estimated (NES over tract)${r.gradientNote ? `: ${r.gradientNote}` : ''}`],
+      ['Gradients', ['square', 'hsja', 'simba'].includes(r.attack) ? 'none (black-box: the attack only queries the model)'
+        : r.gradient === 'exact' ? 'exact (nn engine)' : `estimated (NES over tract)${r.gradientNote ? `: ${r.gradientNote}` : ''}`],
       ['L∞', `${(r.linf * 255).toFixed(2)}/255`],
       ['L2', r.l2.toFixed(4)],
       ['L0', `${r.l0} of 3072 values`],
