@@ -145,10 +145,20 @@ test('the detector reports on each attack, and randomized smoothing certifies or
   await page.locator('#rs-n').fill('200');
   await page.locator('#rs-run').click();
   await page.waitForSelector('#rs-out:not([hidden])', { timeout: 60000 });
+  assert.match(await page.textContent('#rs-out'), /^(Certifying: 300 noisy copies|Smoothed|Abstains)/);
+  await page.waitForFunction(() => !document.getElementById('rs-out').textContent.startsWith('Certifying'), null, { timeout: 60000 });
   const text = await page.locator('#rs-out').textContent();
   assert.match(text, /^(Smoothed prediction: \w+, certified L2 radius [0-9.]+ with 99\.9% confidence|Abstains: )/);
   const radius = Number(await page.locator('#rs-out').getAttribute('data-radius'));
   assert.ok(radius >= 0 && radius < 1, `radius ${radius}`);
+  // a long certification can be cancelled (the worker ends; the next request waits for a fresh one)
+  await page.locator('#rs-n').fill('100000');
+  await page.locator('#rs-run').click();
+  await page.waitForSelector('#rs-cancel:not([hidden])');
+  await page.locator('#rs-cancel').click();
+  await page.waitForFunction(() => document.getElementById('rs-out').textContent === 'Certification cancelled.', null, { timeout: 10000 });
+  assert.equal(await page.locator('#rs-run').isDisabled(), false);
+  await page.locator('#rs-n').fill('200');
   await page.locator('#rs-sigma').fill('2');
   await page.locator('#rs-run').click();
   await page.waitForSelector('#error:not([hidden])');

@@ -106,3 +106,21 @@ test('every sample gets the verdict the corpus expects', async () => {
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });
+
+test('"Scan every sample" counts its progress and can be cancelled, keeping what it scanned', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=scanner`);
+  await page.waitForFunction(() => document.querySelectorAll('#sc-sample option').length > 50, null, { timeout: 60000 });
+  await page.locator('#sc-scan-all').click();
+  await page.waitForFunction(() => /^Scanning the samples: [3-9]\d* of \d+/.test(document.getElementById('sc-summary').textContent), null, { timeout: 60000 });
+  await page.locator('#sc-cancel').click();
+  await page.waitForFunction(() => /^Cancelled after \d+ of \d+ samples\.$/.test(document.getElementById('sc-summary').textContent), null, { timeout: 10000 });
+  const kept = Number(/after (\d+) of/.exec(await page.textContent('#sc-summary'))[1]);
+  assert.ok(kept >= 3);
+  assert.equal(await page.locator('#sc-table tbody tr').count(), kept);
+  // the fresh worker scans again
+  await page.locator('#sc-scan-sample').click();
+  await page.waitForFunction((n) => document.querySelectorAll('#sc-table tbody tr').length === n + 1, kept, { timeout: 60000 });
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

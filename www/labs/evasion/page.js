@@ -47,6 +47,8 @@ export default class EvasionPage {
     $('evl-clear').addEventListener('click', () => { this.curves = []; this.drawCurves(); });
     $('mx-form').addEventListener('submit', (e) => { e.preventDefault(); this.fillMatrix(); });
     $('rs-form').addEventListener('submit', (e) => { e.preventDefault(); this.certify(); });
+    // the only way to stop running wasm: end the worker (a fresh one reloads the model)
+    $('rs-cancel').addEventListener('click', () => this.core.cancel());
     this.syncControls();
     this.drawMatrixHead();
     // each attack's own iterations and query budget, from the core: shown as the fields'
@@ -341,19 +343,23 @@ export default class EvasionPage {
     } catch (e) { this.showError(e.message); return; }
     this.showError(null);
     $('rs-run').disabled = true;
+    $('rs-cancel').hidden = false;
+    const out = $('rs-out');
+    out.hidden = false;
+    out.textContent = `Certifying: ${n + 100} noisy copies through the model (100 to pick the class, ${n} to bound it)…`;
     try {
       const args = this.source.kind === 'sample' ? { index: this.source.index } : { rgba: this.source.rgba };
       const c = await this.core.call('certify', { ...args, sigma, n0: 100, n, alpha, seed });
-      const out = $('rs-out');
-      out.hidden = false;
       out.dataset.radius = String(c.radius);
       out.textContent = c.class === null || c.class === undefined
         ? `Abstains: the lower bound on the top class's probability is ${c.pLower.toFixed(3)} ≤ 1/2 (σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`
         : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.pLower.toFixed(3)}; σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`;
     } catch (e) {
-      this.showError(e.message);
+      if (e.message === 'Cancelled.') out.textContent = 'Certification cancelled.';
+      else { out.hidden = true; this.showError(e.message); }
     } finally {
       $('rs-run').disabled = false;
+      $('rs-cancel').hidden = true;
     }
   }
 

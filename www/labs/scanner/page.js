@@ -123,13 +123,22 @@ export default class ScannerLab {
     const m = await this.loadSamples();
     this.reports = [];
     const all = [...Object.keys(m.malicious).map((n) => `malicious/${n}`), ...m.benign.map((n) => `benign/${n}`)];
-    for (const v of all) {
-      const r = await this.core.call('scanUrl', { url: SAMPLES + v, name: v.split('/').pop() });
-      r.sample = v;
-      this.reports.push(r);
-    }
+    // progress with a count; Cancel ends the worker and keeps what was scanned
+    const done = await this.run('every sample', async () => {
+      for (const [k, v] of all.entries()) {
+        this.$('sc-summary').textContent = `Scanning the samples: ${k} of ${all.length} (${v})…`;
+        const r = await this.core.call('scanUrl', { url: SAMPLES + v, name: v.split('/').pop() });
+        r.sample = v;
+        this.reports.push(r);
+      }
+      return true;
+    });
     this.selected = -1;
     this.render();
+    if (!done) {
+      if (this.cancelled) this.$('sc-summary').textContent = `Cancelled after ${this.reports.length} of ${all.length} samples.`;
+      return;
+    }
     const hostile = this.reports.filter((r) => r.sample.startsWith('malicious/'));
     const benign = this.reports.filter((r) => r.sample.startsWith('benign/'));
     const caught = hostile.filter((r) => worst(r) !== null).length;
