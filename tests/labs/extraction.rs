@@ -206,8 +206,8 @@ fn a_perfect_copy_transfers_perfectly_and_noise_of_the_same_size_does_not() {
 #[test]
 fn a_stolen_surrogate_transfers_at_least_as_well_as_noise() {
     let mut l = lab(Config::default());
-    l.run(StealConfig { epochs: 4, ..StealConfig::new(Strategy::Natural, 500, 0) }, &mut |_| true).unwrap();
-    let t = l.transfer(8.0 / 255.0, 10, 60, 0).unwrap();
+    l.run(StealConfig { epochs: 6, ..StealConfig::new(Strategy::Natural, 1500, 0) }, &mut |_| true).unwrap();
+    let t = l.transfer(8.0 / 255.0, 10, 100, 0).unwrap();
     assert!(t.images > 40);
     assert!(t.surrogate_rate > 0.9, "white-box PGD on the surrogate: {}", t.surrogate_rate);
     assert!(t.transfer_rate >= t.noise_rate, "transfer {} vs noise {}", t.transfer_rate, t.noise_rate);
