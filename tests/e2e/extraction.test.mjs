@@ -35,6 +35,8 @@ test("the page's defaults are the core's quick preset, and URL keys without a co
   await page.waitForFunction(() => /^Done: 60 queries/.test(document.querySelector('#ex-status').textContent), null, { timeout: 180000 });
   // the polish ran (one more point, marked polished) and the report names the settings
   assert.match(await page.textContent('#ex-status'), /seed 3\).*after 2 polish epochs/);
+  // a run too small to show the lesson says what to change
+  assert.match(await page.textContent('#ex-status'), /Try: more queries — 60 is a small budget/);
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

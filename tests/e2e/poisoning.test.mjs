@@ -107,3 +107,22 @@ test('a hostile e-mail is shown as plain text: no script runs, nothing loads', a
   assert.deepEqual([...log.origins], [server.origin]);
   await ctx.close();
 });
+
+test('the dictionary attack says what to change when its default shows nothing', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=poisoning&filter=lr&rate=5`);
+  await page.waitForFunction(() => document.querySelector('#po-trigger')?.value, null, { timeout: 60000 });
+  await page.click('#po-dict');
+  await page.waitForFunction(() => /^Dictionary attack/.test(document.querySelector('#po-chart p')?.textContent ?? ''), null, { timeout: 120000 });
+  const lr = await page.locator('#po-hint').count();
+  if (lr) assert.match(await page.textContent('#po-hint'), /Try: naive Bayes at 5%/);
+  // on naive Bayes the attack does what the paper says: no hint
+  await page.selectOption('#po-filter', 'nb');
+  await page.click('#po-dict');
+  await page.waitForFunction(() => /done in/.test(document.getElementById('po-status').textContent), null, { timeout: 120000 });
+  assert.equal(await page.locator('#po-hint').count(), 0, 'naive Bayes moves');
+  assert.equal(lr, 1, 'logistic regression shrugs the flood off, and the page says so');
+  await shot(page, 'poisoning-dictionary');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
