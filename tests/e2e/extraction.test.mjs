@@ -37,6 +37,7 @@ test("the page's defaults are the core's quick preset, and URL keys without a co
   assert.match(await page.textContent('#ex-status'), /seed 3\).*after 2 polish epochs/);
   // a run too small to show the lesson says what to change
   assert.match(await page.textContent('#ex-status'), /Try: more queries — 60 is a small budget/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'ex-status', 'focus follows the result');
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

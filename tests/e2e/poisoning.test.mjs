@@ -112,8 +112,12 @@ test('the dictionary attack says what to change when its default shows nothing',
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=poisoning&filter=lr&rate=5`);
   await page.waitForFunction(() => document.querySelector('#po-trigger')?.value, null, { timeout: 60000 });
+  // the ASR curve first: the dictionary result must not replace it
+  await page.click('#po-curve');
+  await page.waitForFunction(() => /done in/.test(document.getElementById('po-status').textContent), null, { timeout: 120000 });
+  assert.equal(await page.locator('#po-chart .uplot').count(), 1);
   await page.click('#po-dict');
-  await page.waitForFunction(() => /^Dictionary attack/.test(document.querySelector('#po-chart p')?.textContent ?? ''), null, { timeout: 120000 });
+  await page.waitForFunction(() => /^Dictionary attack/.test(document.querySelector('#po-dict-out p')?.textContent ?? ''), null, { timeout: 120000 });
   const lr = await page.locator('#po-hint').count();
   if (lr) assert.match(await page.textContent('#po-hint'), /Try: naive Bayes at 5%/);
   // on naive Bayes the attack does what the paper says: no hint
@@ -121,6 +125,7 @@ test('the dictionary attack says what to change when its default shows nothing',
   await page.click('#po-dict');
   await page.waitForFunction(() => /done in/.test(document.getElementById('po-status').textContent), null, { timeout: 120000 });
   assert.equal(await page.locator('#po-hint').count(), 0, 'naive Bayes moves');
+  assert.equal(await page.locator('#po-chart .uplot').count(), 1, 'the curve is still there');
   assert.equal(lr, 1, 'logistic regression shrugs the flood off, and the page says so');
   await shot(page, 'poisoning-dictionary');
   assert.deepEqual(log.errors, []);

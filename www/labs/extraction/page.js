@@ -73,6 +73,7 @@ export default class ExtractionLab {
       await this.load();
       const msg = await work();
       $('ex-status').textContent = msg || `${what[0].toUpperCase()}${what.slice(1)} done in ${((performance.now() - t) / 1000).toFixed(1)} s.`;
+      $('ex-status').focus(); // focus follows the result
     } catch (e) {
       $('ex-status').textContent = '';
       this.showError(e.message);

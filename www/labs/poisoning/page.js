@@ -122,7 +122,8 @@ export default class PoisoningLab {
     const hint = moved < 0.01 && req.filter !== 'nb'
       ? 'Little changed: this filter learns weights that the flood of ham words cannot swamp. Try: naive Bayes at 5% — the filter the attack was designed against.'
       : '';
-    this.$('po-chart').replaceChildren(el('p', {}, `Dictionary attack (${r.poisoned} spam-labelled messages of the ${r.words} commonest baseline-ham words, ${pct(r.rate)}):`),
+    // its own box: the ASR curve above stays
+    this.$('po-dict-out').replaceChildren(el('p', {}, `Dictionary attack (${r.poisoned} spam-labelled messages of the ${r.words} commonest baseline-ham words, ${pct(r.rate)}):`),
       table(['filter', 'accuracy', 'recall', 'ham FPR'], [
         { cells: ['clean', pct(r.clean.accuracy), pct(r.clean.recall), pct(r.clean.false_positive_rate)] },
         { cells: ['attacked', pct(r.attacked.accuracy), pct(r.attacked.recall), pct(r.attacked.false_positive_rate)] }]),
