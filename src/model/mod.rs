@@ -1,5 +1,6 @@
 //! Models as capabilities: anything that maps a [`Batch`] to logits is a [`Classifier`].
 
+pub mod check;
 pub mod estimated;
 pub mod onnx;
 

@@ -1,6 +1,7 @@
 //! [`OnnxClassifier`]: any ONNX image classifier with input `[N, 3, 32, 32]` (RGB in [0, 1])
 //! and output `[N, classes]`, run forward by tract-onnx.
 
+use super::check::{check, guard, root_cause};
 use super::Classifier;
 use crate::error::{Error, Result};
 use crate::tensor::Batch;
@@ -8,9 +9,7 @@ use ndarray::Array2;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::DimLike;
 
-/// Largest ONNX file accepted, in bytes. Our models are ~2 MB; this leaves room for uploads
-/// while refusing files that would exhaust a browser tab's memory.
-pub const MAX_MODEL_BYTES: usize = 64 * 1024 * 1024;
+pub use super::check::MAX_MODEL_BYTES;
 
 /// Input side the lab's models take.
 pub const INPUT_SIDE: usize = 32;
@@ -41,79 +40,35 @@ fn load_err(e: impl std::fmt::Display) -> Error {
 }
 
 impl OnnxClassifier {
-    /// Parse, type-check and optimise an ONNX file. Refuses empty, oversized, malformed or
-    /// truncated files, graphs whose input is not `[N, 3, 32, 32]`, and outputs that are not
-    /// `[N, classes]` with 2 ≤ classes ≤ 1000, each with a sentence saying so.
+    /// Check ([`super::check`]), type and optimise an ONNX file. Refuses empty, oversized,
+    /// malformed or truncated files, graphs whose input is not `[N, 3, 32, 32]`, and outputs that
+    /// are not `[N, classes]` with 2 ≤ classes ≤ 1000, each with a sentence saying so.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.is_empty() {
-            return Err(Error::Model("the file is empty".into()));
-        }
-        if bytes.len() > MAX_MODEL_BYTES {
-            return Err(Error::Model(format!(
-                "the file is {:.1} MB; the limit is {} MB",
-                bytes.len() as f64 / 1048576.0,
-                MAX_MODEL_BYTES / 1048576
-            )));
-        }
-        guard(|| Self::build(bytes))
-    }
-
-    fn build(bytes: &[u8]) -> Result<Self> {
-        let mut reader = bytes;
-        let onnx = tract_onnx::onnx();
-        let proto = onnx
-            .proto_model_for_read(&mut reader)
-            .map_err(|e| Error::Model(format!("not a valid ONNX model ({})", root_cause(&e))))?;
-        let graph = proto.graph.as_ref().ok_or_else(|| Error::Model("the file holds no graph".into()))?;
-        let ops: Vec<String> = {
-            let mut v: Vec<String> = graph
-                .node
-                .iter()
-                .map(|n| if n.domain.is_empty() || n.domain == "ai.onnx" { n.op_type.clone() } else { format!("{}:{}", n.domain, n.op_type) })
-                .collect();
-            v.sort();
-            v.dedup();
-            v
-        };
-        let model = onnx
-            .model_for_proto_model(&proto)
-            .map_err(|e| Error::Model(format!("the ONNX graph could not be read ({})", root_cause(&e))))?;
-        if model.input_outlets().map_err(load_err)?.len() != 1 {
-            return Err(Error::Model("the model must have exactly one input".into()));
-        }
-        let fact = f32::fact([1, 3, INPUT_SIDE, INPUT_SIDE]);
-        let typed = model
-            .with_input_fact(0, fact.into())
-            .and_then(|m| m.into_optimized())
-            .map_err(|e| {
-                Error::Model(format!(
-                    "the graph does not accept a [N, 3, 32, 32] float input or uses an unsupported operation ({})",
-                    root_cause(&e)
-                ))
+        let checked = check(bytes)?;
+        let ops = checked.ops;
+        guard(move || {
+            let typed = checked.typed.into_optimized().map_err(|e| {
+                Error::Model(format!("the graph uses an operation tract cannot run ({})", root_cause(&e)))
             })?;
-        let out_fact = typed.output_fact(0).map_err(load_err)?;
-        let shape = out_fact.shape.to_tvec();
-        let classes = match shape.as_slice() {
-            [_, c] => c.to_usize().ok(),
-            _ => None,
-        };
-        let classes = classes.filter(|c| (2..=1000).contains(c)).ok_or_else(|| {
-            Error::Model(format!("the output must be [N, classes] logits, got shape {:?}", shape))
-        })?;
-        let plan: Plan = typed.into_runnable().map_err(load_err)?;
-        let state = plan.spawn().map_err(load_err)?;
-        Ok(OnnxClassifier { state: std::sync::Mutex::new(state), classes, ops })
+            let out_fact = typed.output_fact(0).map_err(load_err)?;
+            let shape = out_fact.shape.to_tvec();
+            let classes = match shape.as_slice() {
+                [_, c] => c.to_usize().ok(),
+                _ => None,
+            };
+            let classes = classes.filter(|c| (2..=1000).contains(c)).ok_or_else(|| {
+                Error::Model(format!("the output must be [N, classes] logits, got shape {:?}", shape))
+            })?;
+            let plan: Plan = typed.into_runnable().map_err(load_err)?;
+            let state = plan.spawn().map_err(load_err)?;
+            Ok(OnnxClassifier { state: std::sync::Mutex::new(state), classes, ops })
+        })
     }
 
     /// ONNX operation types in the graph (sorted, unique; `domain:op` outside the default domain).
     pub fn ops(&self) -> &[String] {
         &self.ops
     }
-}
-
-fn root_cause(e: &TractError) -> String {
-    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-    chain.join(": ")
 }
 
 impl Classifier for OnnxClassifier {
@@ -145,21 +100,5 @@ impl Classifier for OnnxClassifier {
 
     fn classes(&self) -> usize {
         self.classes
-    }
-}
-
-/// Run `f`, turning a panic inside tract into an error on native targets. (On wasm32 a panic
-/// traps the instance; the page's worker client restarts the worker and reports it.)
-fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-            Ok(r) => r,
-            Err(_) => Err(Error::Model("the ONNX runtime failed on this model (internal panic)".into())),
-        }
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        f()
     }
 }

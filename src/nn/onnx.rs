@@ -3,11 +3,10 @@
 
 use super::{ops::Window, Network, Node, Op, Param};
 use crate::error::{Error, Result};
-use crate::model::onnx::{INPUT_SIDE, MAX_MODEL_BYTES};
+use crate::model::onnx::INPUT_SIDE;
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
 use tract_onnx::pb::{AttributeProto, NodeProto, TensorProto};
-use tract_onnx::prelude::Framework;
 
 /// A constant: an initializer or a `Constant` node's value.
 enum Const {
@@ -108,13 +107,10 @@ pub const SUPPORTED: &[&str] = &[
 ];
 
 pub(super) fn build(bytes: &[u8]) -> Result<Network> {
-    if bytes.is_empty() || bytes.len() > MAX_MODEL_BYTES {
-        return Err(Error::Model("the file is empty or larger than the model size limit".into()));
-    }
-    let mut reader = bytes;
-    let proto = tract_onnx::onnx()
-        .proto_model_for_read(&mut reader)
-        .map_err(|e| Error::Model(format!("not a valid ONNX model ({e})")))?;
+    // The shared gate: what tract refuses (or would exhaust memory on), `nn` refuses too.
+    let checked = crate::model::check::check(bytes)?;
+    drop(checked.typed);
+    let proto = checked.proto;
     let graph = proto.graph.as_ref().ok_or_else(|| Error::Model("the file holds no graph".into()))?;
 
     let unsupported: Vec<String> = {

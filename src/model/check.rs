@@ -1,0 +1,377 @@
+//! The one gate every ONNX file passes before either engine (tract, or the differentiable `nn`)
+//! builds anything from it. A file that either engine would refuse, crash on or exhaust memory
+//! with is refused here, with a sentence, before any allocation that its contents size:
+//!
+//! | check | limit |
+//! |---|---|
+//! | file size | 1 byte ..= [`MAX_MODEL_BYTES`] |
+//! | graph | one graph, ≤ [`MAX_NODES`] nodes in topological order, one image input, one output that a node computes |
+//! | declared input | absent, or `[N, 3, 32, 32]` float (`N` symbolic or ≥ 1) |
+//! | weights | float32/int64 tensors hold what their dims declare; every float is finite |
+//! | windows (Conv, pools) | kernel, stride, dilation in 1 ..= [`MAX_WINDOW`]; pads in 0 ..= [`MAX_WINDOW`]; group ≥ 1 |
+//! | Conv | `kernel_shape` = the weight's spatial dims; groups divide the output channels; bias = one value per output channel |
+//! | BatchNormalization | scale, bias, mean, variance: vectors of one length |
+//! | intermediate values | ≤ [`MAX_ACTIVATION_BYTES`] for one image, from tract's shapes (computed, never allocated) |
+//!
+//! The bounds are far above what a 32×32 classifier needs (the committed ResNet-9: 29 nodes,
+//! windows ≤ 4, 1.2 MB of intermediate values for one image) and far below what a browser tab
+//! survives.
+
+use super::onnx::INPUT_SIDE;
+use crate::error::{Error, Result};
+use std::collections::HashSet;
+use tract_onnx::pb::{tensor_shape_proto::dimension, type_proto, GraphProto, ModelProto, NodeProto, TensorProto};
+use tract_onnx::prelude::*;
+
+/// Largest ONNX file accepted, in bytes. Our models are ~2 MB; this leaves room for uploads
+/// while refusing files that would exhaust a browser tab's memory.
+pub const MAX_MODEL_BYTES: usize = 64 * 1024 * 1024;
+
+/// Most nodes a graph may have (a 20,000-node chain of identities took 1.2 GB in tract).
+pub const MAX_NODES: usize = 1_000;
+
+/// Largest kernel, stride, dilation or pad of a Conv or pooling window, in pixels.
+pub const MAX_WINDOW: i64 = 64;
+
+/// Most bytes the graph's computed (non-constant) values may take for one image.
+pub const MAX_ACTIVATION_BYTES: usize = 128 * 1024 * 1024;
+
+/// A file that passed every check: its protobuf, its op list, and tract's typed graph for one
+/// `[1, 3, 32, 32]` image (not yet optimised).
+pub struct Checked {
+    pub proto: ModelProto,
+    pub typed: TypedModel,
+    /// ONNX operation types (sorted, unique; `domain:op` outside the default domain).
+    pub ops: Vec<String>,
+}
+
+/// Check `bytes` as an image classifier's ONNX file (the table above).
+pub fn check(bytes: &[u8]) -> Result<Checked> {
+    if bytes.is_empty() {
+        return Err(Error::Model("the file is empty".into()));
+    }
+    if bytes.len() > MAX_MODEL_BYTES {
+        return Err(Error::Model(format!(
+            "the file is {:.1} MB; the limit is {} MB",
+            bytes.len() as f64 / 1048576.0,
+            MAX_MODEL_BYTES / 1048576
+        )));
+    }
+    let onnx = tract_onnx::onnx();
+    let proto = guard(|| {
+        let mut reader = bytes;
+        onnx.proto_model_for_read(&mut reader).map_err(|e| Error::Model(format!("not a valid ONNX model ({})", root_cause(&e))))
+    })?;
+    let graph = proto.graph.as_ref().ok_or_else(|| Error::Model("the file holds no graph".into()))?;
+    structure(graph)?;
+    let ops = {
+        let mut v: Vec<String> = graph.node.iter().map(op_name).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let typed = guard(|| {
+        let model = onnx
+            .model_for_proto_model(&proto)
+            .map_err(|e| Error::Model(format!("the ONNX graph could not be read ({})", root_cause(&e))))?;
+        model
+            .with_input_fact(0, f32::fact([1, 3, INPUT_SIDE, INPUT_SIDE]).into())
+            .and_then(|m| m.into_typed())
+            .map_err(|e| {
+                Error::Model(format!(
+                    "the graph does not accept a [N, 3, 32, 32] float input or uses an unsupported operation ({})",
+                    root_cause(&e)
+                ))
+            })
+    })?;
+    budget(&typed)?;
+    Ok(Checked { proto, typed, ops })
+}
+
+fn op_name(n: &NodeProto) -> String {
+    if n.domain.is_empty() || n.domain == "ai.onnx" {
+        n.op_type.clone()
+    } else {
+        format!("{}:{}", n.domain, n.op_type)
+    }
+}
+
+fn node_name(n: &NodeProto) -> String {
+    if n.name.is_empty() {
+        n.op_type.clone()
+    } else {
+        format!("{} ({})", n.name, n.op_type)
+    }
+}
+
+/// Everything that can be checked on the protobuf alone.
+fn structure(g: &GraphProto) -> Result<()> {
+    if g.node.len() > MAX_NODES {
+        return Err(Error::Model(format!("the graph has {} nodes; the limit is {MAX_NODES}", g.node.len())));
+    }
+    if !g.sparse_initializer.is_empty() {
+        return Err(Error::Model("sparse initializers are not supported".into()));
+    }
+    let inits: HashSet<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+    for t in &g.initializer {
+        tensor(t)?;
+    }
+    let inputs: Vec<_> = g.input.iter().filter(|i| !inits.contains(i.name.as_str())).collect();
+    if inputs.len() != 1 {
+        return Err(Error::Model(format!("the model must have exactly one image input, found {}", inputs.len())));
+    }
+    declared_input(inputs[0])?;
+    if g.output.len() != 1 {
+        return Err(Error::Model(format!("the model must have exactly one output (the logits), found {}", g.output.len())));
+    }
+    let mut known: HashSet<&str> = inits.clone();
+    known.insert(inputs[0].name.as_str());
+    for n in &g.node {
+        let name = node_name(n);
+        for i in n.input.iter().filter(|i| !i.is_empty()) {
+            if !known.contains(i.as_str()) {
+                return Err(Error::Model(format!("{name} reads `{i}`, which no earlier node computes")));
+            }
+        }
+        if n.output.is_empty() || n.output.iter().any(|o| o.is_empty()) {
+            return Err(Error::Model(format!("{name} has an unnamed or missing output")));
+        }
+        for a in &n.attribute {
+            if let Some(t) = &a.t {
+                tensor(t)?;
+            }
+            for t in &a.tensors {
+                tensor(t)?;
+            }
+            if a.g.is_some() || !a.graphs.is_empty() {
+                return Err(Error::Model(format!("{name}: subgraphs (If, Loop, Scan) are not supported")));
+            }
+        }
+        node(g, n, &name)?;
+        known.extend(n.output.iter().map(|s| s.as_str()));
+    }
+    let out = &g.output[0].name;
+    if !g.node.iter().any(|n| n.output.contains(out)) {
+        return Err(Error::Model(format!("the graph output `{out}` is never computed")));
+    }
+    Ok(())
+}
+
+/// The declared input, where the file declares one: `[N, 3, 32, 32]` float.
+fn declared_input(i: &tract_onnx::pb::ValueInfoProto) -> Result<()> {
+    let Some(type_proto::Value::TensorType(t)) = i.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
+        return Ok(());
+    };
+    if t.elem_type != 0 && t.elem_type != 1 {
+        return Err(Error::Model(format!("the input `{}` must be float32 (ONNX type 1), got type {}", i.name, t.elem_type)));
+    }
+    let Some(shape) = &t.shape else { return Ok(()) };
+    let dims: Vec<Option<i64>> = shape
+        .dim
+        .iter()
+        .map(|d| match &d.value {
+            Some(dimension::Value::DimValue(v)) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    let want = [None, Some(3), Some(INPUT_SIDE as i64), Some(INPUT_SIDE as i64)];
+    let shown = || dims.iter().map(|d| d.map_or("?".to_string(), |v| v.to_string())).collect::<Vec<_>>().join(", ");
+    let fits = dims.len() == 4
+        && dims.iter().zip(want).all(|(d, w)| match (d, w) {
+            (Some(d), Some(w)) => *d == w,
+            (Some(d), None) => *d >= 1,
+            (None, _) => true,
+        });
+    if !fits {
+        return Err(Error::Model(format!(
+            "the input `{}` is declared as [{}]; the lab's models take [N, 3, 32, 32] RGB images",
+            i.name,
+            shown()
+        )));
+    }
+    Ok(())
+}
+
+/// A constant's dims and length; every float finite.
+fn tensor(t: &TensorProto) -> Result<()> {
+    let name = &t.name;
+    if t.dims.iter().any(|&d| d < 0) {
+        return Err(Error::Model(format!("tensor `{name}` has a negative dimension")));
+    }
+    let len = t
+        .dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d as usize))
+        .filter(|&l| l <= MAX_MODEL_BYTES)
+        .ok_or_else(|| Error::Model(format!("tensor `{name}` declares more values than the file can hold")))?;
+    let (held, finite) = match t.data_type {
+        1 if !t.raw_data.is_empty() => {
+            if t.raw_data.len() % 4 != 0 {
+                return Err(Error::Model(format!("tensor `{name}` holds {} bytes, not a whole number of float32 values", t.raw_data.len())));
+            }
+            (t.raw_data.len() / 4, t.raw_data.chunks_exact(4).all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite()))
+        }
+        1 => (t.float_data.len(), t.float_data.iter().all(|v| v.is_finite())),
+        7 if !t.raw_data.is_empty() => (t.raw_data.len() / 8, true),
+        7 => (t.int64_data.len(), true),
+        _ => (len, true),
+    };
+    if t.data_location == Some(1) || !t.external_data.is_empty() {
+        return Err(Error::Model(format!("tensor `{name}` keeps its data in an external file, which the browser cannot read")));
+    }
+    if held != len {
+        return Err(Error::Model(format!("tensor `{name}` declares {len} values but holds {held}")));
+    }
+    if !finite {
+        return Err(Error::Model(format!("tensor `{name}` holds NaN or infinite weights")));
+    }
+    Ok(())
+}
+
+fn ints<'a>(n: &'a NodeProto, key: &str) -> Option<&'a [i64]> {
+    n.attribute.iter().find(|a| a.name == key).map(|a| a.ints.as_slice())
+}
+
+fn init<'a>(g: &'a GraphProto, n: &NodeProto, i: usize) -> Option<&'a TensorProto> {
+    let name = n.input.get(i).filter(|s| !s.is_empty())?;
+    g.initializer.iter().find(|t| &t.name == name)
+}
+
+/// Per-operation attribute checks (windows, Conv weights and bias, BatchNormalization vectors).
+fn node(g: &GraphProto, n: &NodeProto, name: &str) -> Result<()> {
+    let windowed = matches!(n.op_type.as_str(), "Conv" | "ConvTranspose" | "MaxPool" | "AveragePool" | "LpPool");
+    if windowed {
+        let range = |key: &str, lo: i64| -> Result<()> {
+            if let Some(v) = ints(n, key) {
+                if let Some(bad) = v.iter().find(|&&x| x < lo || x > MAX_WINDOW) {
+                    return Err(Error::Model(format!("{name}: {key} {v:?} holds {bad}; each must be in {lo}..={MAX_WINDOW}")));
+                }
+            }
+            Ok(())
+        };
+        range("kernel_shape", 1)?;
+        range("strides", 1)?;
+        range("dilations", 1)?;
+        range("pads", 0)?;
+        if let Some(p) = ints(n, "pads") {
+            if p.len() % 2 != 0 {
+                return Err(Error::Model(format!("{name}: pads {p:?} must give a begin and an end for each axis")));
+            }
+        }
+        if matches!(n.op_type.as_str(), "MaxPool" | "AveragePool" | "LpPool") && ints(n, "kernel_shape").is_none() {
+            return Err(Error::Model(format!("{name} has no kernel_shape")));
+        }
+    }
+    match n.op_type.as_str() {
+        "Conv" | "ConvTranspose" => {
+            let group = n.attribute.iter().find(|a| a.name == "group").map_or(1, |a| a.i);
+            if group < 1 {
+                return Err(Error::Model(format!("{name}: group {group}; it must be at least 1")));
+            }
+            if let Some(w) = init(g, n, 1) {
+                if w.dims.len() < 3 {
+                    return Err(Error::Model(format!("{name}: the weight has shape {:?}; a convolution's weight is [out, in/group, kH, kW]", w.dims)));
+                }
+                if let Some(k) = ints(n, "kernel_shape") {
+                    if k != &w.dims[2..] {
+                        return Err(Error::Model(format!("{name}: kernel_shape {k:?} disagrees with the weight's {:?}", &w.dims[2..])));
+                    }
+                }
+                let out = if n.op_type == "Conv" { w.dims[0] } else { w.dims[1] * group };
+                if n.op_type == "Conv" && out % group != 0 {
+                    return Err(Error::Model(format!("{name}: {out} output channels do not split into {group} groups")));
+                }
+                if let Some(b) = init(g, n, 2) {
+                    if b.dims.len() != 1 || b.dims[0] != out {
+                        return Err(Error::Model(format!("{name}: the bias has shape {:?}; it must hold one value per output channel ({out})", b.dims)));
+                    }
+                }
+            }
+        }
+        "BatchNormalization" => {
+            let shapes: Vec<&[i64]> = (1..5).filter_map(|i| init(g, n, i)).map(|t| t.dims.as_slice()).collect();
+            if shapes.iter().any(|s| s.len() != 1 || s[0] == 0 || s[0] != shapes[0][0]) {
+                return Err(Error::Model(format!(
+                    "{name}: BatchNormalization's scale, bias, mean and variance must be vectors of one length (got {shapes:?})"
+                )));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The computed values' bytes for one image, from tract's typed shapes.
+fn budget(typed: &TypedModel) -> Result<()> {
+    let mut total: usize = 0;
+    for node in typed.nodes() {
+        for o in &node.outputs {
+            if o.fact.konst.is_some() {
+                continue;
+            }
+            let Some(shape) = o.fact.shape.as_concrete() else { continue };
+            let bytes = shape
+                .iter()
+                .try_fold(o.fact.datum_type.size_of(), |a, &d| a.checked_mul(d))
+                .unwrap_or(usize::MAX);
+            total = total.saturating_add(bytes);
+        }
+    }
+    if total > MAX_ACTIVATION_BYTES {
+        return Err(Error::Model(format!(
+            "the graph's intermediate values would take {} MB for one 32×32 image; the limit is {} MB",
+            total / 1048576,
+            MAX_ACTIVATION_BYTES / 1048576
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn root_cause(e: &TractError) -> String {
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    chain.join(": ")
+}
+
+/// Run `f`, turning a panic inside tract into an error on native targets. (On wasm32 a panic
+/// traps the instance; the page's worker client restarts the worker and reports it. The checks
+/// above exist so that no known input gets that far.)
+pub(super) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(r) => r,
+            Err(_) => Err(Error::Model("the ONNX runtime failed on this model (internal panic)".into())),
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        f()
+    }
+}
+
+/// Read a model file through the size cap: a FIFO, a device or a directory is refused before
+/// reading, and no more than [`MAX_MODEL_BYTES`] + 1 bytes are ever read.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(shown.clone(), e))?;
+    if !meta.is_file() {
+        return Err(Error::Model(format!("{shown} is not a regular file")));
+    }
+    if meta.len() > MAX_MODEL_BYTES as u64 {
+        return Err(Error::Model(format!(
+            "{shown} is {:.1} MB; the limit is {} MB",
+            meta.len() as f64 / 1048576.0,
+            MAX_MODEL_BYTES / 1048576
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_MODEL_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(shown.clone(), e))?;
+    if bytes.len() > MAX_MODEL_BYTES {
+        return Err(Error::Model(format!("{shown} grew past the {} MB limit while being read", MAX_MODEL_BYTES / 1048576)));
+    }
+    Ok(bytes)
+}
