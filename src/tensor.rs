@@ -185,28 +185,88 @@ pub fn project(adv: &mut ndarray::Array4<f32>, x: ArrayView4<f32>, eps: f32, nor
     }
 }
 
-/// Parse a perturbation size: `0.03`, `8/255` or `8` with `/255` implied when it is > 1.
-pub fn parse_eps(s: &str) -> Result<f32> {
-    let t = s.trim();
-    let v = if let Some((a, b)) = t.split_once('/') {
-        let a: f32 = a.trim().parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
-        let b: f32 = b.trim().parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
-        if b == 0.0 {
-            return Err(Error::InvalidArgument(format!("`{s}` divides by zero")));
+/// A perturbation size as typed. The one rule, in the page and the CLI alike: a fraction
+/// (`8/255`, `0.5/1`) means what it says; a bare number is in 1/255 levels under L∞ (`8` =
+/// 8/255, `1` = 1/255) and in pixel units under L2 (`0.5`). From JSON, a number is in pixel
+/// units (what the page sends) and a string is read as typed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Amount {
+    /// In pixel units ([0, 1] per value).
+    Exact(f32),
+    /// A bare number whose unit the norm gives.
+    Bare(f32),
+}
+
+impl Amount {
+    /// Parse `8`, `8/255`, `0.5`; refuses text that is not one, a zero divisor and negatives.
+    pub fn parse(s: &str) -> Result<Amount> {
+        let bad = || Error::InvalidArgument(format!("`{s}` is not a size like 8 (= 8/255 under L∞), 8/255 or 0.5 (L2, pixel units)"));
+        let num = |t: &str| t.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or_else(bad);
+        let a = match s.trim().split_once('/') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if b == 0.0 {
+                    return Err(Error::InvalidArgument(format!("`{s}` divides by zero")));
+                }
+                Amount::Exact(a / b)
+            }
+            None => Amount::Bare(num(s)?),
+        };
+        if a.raw() < 0.0 || !a.raw().is_finite() {
+            return Err(Error::InvalidArgument(format!("the size `{s}` must be ≥ 0")));
         }
-        a / b
-    } else {
-        let v: f32 = t.parse().map_err(|_| Error::InvalidArgument(format!("`{s}` is not a number or fraction like 8/255")))?;
-        if v > 1.0 {
-            v / 255.0
-        } else {
-            v
-        }
-    };
-    if !(v.is_finite() && v >= 0.0) {
-        return Err(Error::InvalidArgument(format!("perturbation size `{s}` must be ≥ 0")));
+        Ok(a)
     }
-    Ok(v)
+
+    fn raw(self) -> f32 {
+        match self {
+            Amount::Exact(v) | Amount::Bare(v) => v,
+        }
+    }
+
+    /// In pixel units under `norm`.
+    pub fn pixels(self, norm: Norm) -> f32 {
+        match (self, norm) {
+            (Amount::Exact(v), _) | (Amount::Bare(v), Norm::L2) => v,
+            (Amount::Bare(v), Norm::Linf) => v / 255.0,
+        }
+    }
+}
+
+impl std::str::FromStr for Amount {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Amount> {
+        Amount::parse(s)
+    }
+}
+
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Amount::Exact(v) => s.serialize_f32(*v),
+            Amount::Bare(v) => s.serialize_str(&v.to_string()),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Amount, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(v) => Ok(Amount::Exact(v as f32)),
+            Raw::Text(t) => Amount::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Parse a size under `norm` into pixel units ([`Amount`]'s rule).
+pub fn parse_eps(s: &str, norm: Norm) -> Result<f32> {
+    Ok(Amount::parse(s)?.pixels(norm))
 }
 
 #[cfg(test)]
@@ -215,11 +275,22 @@ mod tests {
     use ndarray::Array4;
 
     #[test]
-    fn eps_parses_fractions_and_levels() {
-        assert!((parse_eps("8/255").unwrap() - 8.0 / 255.0).abs() < 1e-7);
-        assert!((parse_eps("8").unwrap() - 8.0 / 255.0).abs() < 1e-7);
-        assert_eq!(parse_eps("0.5").unwrap(), 0.5);
-        assert!(parse_eps("x").is_err() && parse_eps("1/0").is_err() && parse_eps("-1").is_err());
+    fn eps_has_one_unit_rule() {
+        let l = |s| parse_eps(s, Norm::Linf).unwrap();
+        assert!((l("8/255") - 8.0 / 255.0).abs() < 1e-7);
+        assert!((l("8") - 8.0 / 255.0).abs() < 1e-7);
+        // 1 and 2 are one unit apart, not 255/255 and 2/255 (issue 16)
+        assert!((l("1") - 1.0 / 255.0).abs() < 1e-7 && (l("2") - 2.0 / 255.0).abs() < 1e-7);
+        assert!((l("0.5") - 0.5 / 255.0).abs() < 1e-7);
+        assert_eq!(parse_eps("0.5", Norm::L2).unwrap(), 0.5);
+        assert_eq!(parse_eps("8/255", Norm::L2).unwrap(), 8.0 / 255.0);
+        for bad in ["x", "1/0", "-1", "inf", "NaN", "1/-2", ""] {
+            assert!(parse_eps(bad, Norm::Linf).is_err(), "{bad}");
+        }
+        let from_page: Amount = serde_json::from_str("0.03").unwrap();
+        assert_eq!(from_page.pixels(Norm::Linf), 0.03);
+        let typed: Amount = serde_json::from_str("\"8\"").unwrap();
+        assert!((typed.pixels(Norm::Linf) - 8.0 / 255.0).abs() < 1e-7);
     }
 
     #[test]

@@ -61,3 +61,93 @@ fn sarif_is_2_1_0_with_rules_and_locations() {
         assert_eq!(r["level"], "error");
     }
 }
+
+/// A scratch folder of special files beside one readable model (issue 16: the gate must not fail open).
+#[cfg(unix)]
+fn special_folder(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mlsec-scan-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(M).join("pip_main.pkl"), dir.join("a_model.pkl")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop_b"), dir.join("loop_a")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop_a"), dir.join("loop_b")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.pt")).unwrap();
+    std::os::unix::fs::symlink(dir.join("gone.pt"), dir.join("dangling.pt")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("self")).unwrap();
+    assert!(Command::new("mkfifo").arg(dir.join("pipe.pkl")).status().unwrap().success());
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn every_walked_path_is_reported_and_an_unreadable_one_fails_the_gate() {
+    let dir = special_folder("walk");
+    let (code, out) = mlsec(&["scan", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 2, "a path that cannot be scanned fails the gate: {out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // the readable file beside them is still reported, with its finding
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{out}");
+    assert!(files[0]["file"].as_str().unwrap().ends_with("a_model.pkl"));
+    let errors: Vec<(String, String)> = v["errors"].as_array().unwrap().iter().map(|e| (e["path"].as_str().unwrap().to_string(), e["error"].as_str().unwrap().to_string())).collect();
+    let said = |name: &str, what: &str| errors.iter().any(|(p, e)| p.ends_with(name) && e.contains(what));
+    assert!(said("pipe.pkl", "FIFO"), "{errors:?}");
+    assert!(said("zero.pt", "device"), "{errors:?}");
+    assert!(said("loop_a", "leads nowhere") && said("loop_b", "leads nowhere") && said("dangling.pt", "leads nowhere"), "{errors:?}");
+    assert_eq!(v["summary"]["errors"], 5, "{errors:?}");
+    let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(skipped.iter().any(|s| s.contains("self") && s.contains("not followed")), "{skipped:?}");
+    // text and SARIF say it too
+    let (code, text) = mlsec(&["scan", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(text.contains("NOT SCANNED") && text.contains("the gate fails"), "{text}");
+    let (_, sarif) = mlsec(&["scan", dir.to_str().unwrap(), "--format", "sarif"]);
+    let s: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(s["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_directly_is_refused_at_once_not_waited_on() {
+    let dir = special_folder("fifo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlsec")).args(["scan", dir.join("pipe.pkl").to_str().unwrap()]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed().as_secs() > 30 {
+            child.kill().unwrap();
+            panic!("mlsec scan waited on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlsec"))
+        .args(["scan", "tests/fixtures/scan", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap(); // `| head -1`, then the reader is gone
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && out.status.code() != Some(101), "{err}");
+    // /dev/full: every write fails with ENOSPC
+    if let Ok(full) = std::fs::File::create("/dev/full") {
+        let out = Command::new(env!("CARGO_BIN_EXE_mlsec")).args(["scan", B]).current_dir(env!("CARGO_MANIFEST_DIR")).stdout(full).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("could not be written") && !err.contains("panicked"), "{err}");
+    }
+}

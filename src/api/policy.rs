@@ -26,6 +26,9 @@ impl Policy {
         let num = |what: &str| -> Result<f64> {
             arg.and_then(|a| a.split(':').next()).ok_or_else(|| Error::InvalidArgument(format!("{name} needs {what}, e.g. {name}:…")))?.parse::<f64>().map_err(|_| Error::InvalidArgument(format!("{name}: {what} must be a number")))
         };
+        if arg.is_some() && matches!(name, "probs" | "label") {
+            return Err(Error::InvalidArgument(format!("the output policy {name} takes no value (got `{}`)", s.trim())));
+        }
         let p = match name {
             "probs" => Policy::Probs,
             "label" => Policy::Label,
@@ -44,6 +47,16 @@ impl Policy {
             Policy::ReverseSigmoid { beta, gamma } if !(beta > 0.0 && gamma > 0.0) => Err(Error::InvalidArgument("rsig needs β > 0 and γ > 0".into())),
             Policy::Abstain { tau } if !(0.0..=1.0).contains(&tau) => Err(Error::InvalidArgument("abstain needs 0 ≤ τ ≤ 1".into())),
             p => Ok(p),
+        }
+    }
+}
+
+impl Policy {
+    /// Whether the policy fits a model of `classes` classes (top-k needs k ≤ classes).
+    pub fn check_classes(&self, classes: usize) -> Result<()> {
+        match self {
+            Policy::TopK { k } if *k > classes => Err(Error::InvalidArgument(format!("topk's k is {k}, but the model has {classes} classes"))),
+            _ => Ok(()),
         }
     }
 }

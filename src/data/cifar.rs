@@ -34,6 +34,9 @@ pub fn images(values: &[f32], n: usize) -> Result<Batch> {
 /// The zip's file name inside a data folder.
 pub const ZIP_NAME: &str = "cifar10-jpeg.zip";
 
+/// Images in CIFAR-10's test split.
+pub const TEST_IMAGES: usize = 10_000;
+
 /// Images with labels: `pixels` holds `labels.len()` RGB images of 32×32, interleaved, one
 /// after another.
 #[derive(Clone, Debug, Default)]
@@ -135,6 +138,9 @@ pub fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Vec<u8>> {
     Ok(img.into_raw())
 }
 
+/// Largest zip member read as one image, in bytes (ours are under 3 KB).
+pub const MAX_JPEG_BYTES: u64 = 1 << 20;
+
 /// Read the first `n` images (all when `None`) of `split` in class-interleaved order from a
 /// CIFAR-10 ImageFolder zip given as any seekable reader.
 pub fn read_zip<R: Read + std::io::Seek>(reader: R, split: Split, n: Option<usize>) -> Result<Samples> {
@@ -157,8 +163,16 @@ pub fn read_zip<R: Read + std::io::Seek>(reader: R, split: Split, n: Option<usiz
     let mut buf = Vec::new();
     for (name, label) in order.into_iter().take(take) {
         buf.clear();
-        let mut f = zip.by_name(&name).map_err(|e| Error::Data(format!("{name}: {e}")))?;
-        f.read_to_end(&mut buf).map_err(|e| Error::Data(format!("{name}: {e}")))?;
+        let f = zip.by_name(&name).map_err(|e| Error::Data(format!("{name}: {e}")))?;
+        // a 32×32 JPEG is a few KB: a member that declares (or inflates to) more is refused
+        // after MAX_JPEG_BYTES, never read whole
+        if f.size() > MAX_JPEG_BYTES {
+            return Err(Error::Data(format!("{name}: {} bytes; a 32×32 JPEG is at most {MAX_JPEG_BYTES}", f.size())));
+        }
+        f.take(MAX_JPEG_BYTES + 1).read_to_end(&mut buf).map_err(|e| Error::Data(format!("{name}: {e}")))?;
+        if buf.len() as u64 > MAX_JPEG_BYTES {
+            return Err(Error::Data(format!("{name} inflates past {MAX_JPEG_BYTES} bytes; a 32×32 JPEG is smaller")));
+        }
         out.pixels.extend_from_slice(&decode_jpeg(&buf, &name)?);
         out.labels.push(label);
     }
@@ -229,6 +243,14 @@ mod native {
                 path.display()
             ))
         })?;
+        // a folder (or a FIFO) of that name opens, then fails to seek with "os error 22"
+        if !f.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::Data(format!(
+                "{} is not a file: {ZIP_NAME} must be the zip archive itself. Point --data DIR or \
+                 MLSEC_DATA at the folder that holds it.",
+                path.display()
+            )));
+        }
         read_zip(std::io::BufReader::new(f), split, n)
     }
 }
@@ -239,6 +261,19 @@ pub use native::{data_dir, load};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_oversized_zip_member_is_refused_not_read_whole() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("test/cat/0000.jpg", opts).unwrap();
+        w.write_all(&vec![0u8; 3 << 20]).unwrap(); // 3 MB of zeros: a few KB deflated
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(bytes.len() < 64 << 10);
+        let e = read_zip(std::io::Cursor::new(bytes), Split::Test, None).unwrap_err().to_string();
+        assert!(e.contains("a 32×32 JPEG is at most"), "{e}");
+    }
 
     #[test]
     fn interleaving_is_class_balanced_and_in_file_order() {

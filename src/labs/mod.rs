@@ -24,6 +24,10 @@ pub fn overlay<P: Serialize + DeserializeOwned>(given: &P, preset: &P, explicit:
     let mut out = to_map(preset)?;
     for (k, v) in to_map(given)? {
         if explicit(&k) {
+            // JSON has no infinity or NaN: serde writes them as null
+            if v.is_null() && out.get(&k).is_some_and(|p| p.is_number()) {
+                return Err(Error::InvalidArgument(format!("{k} must be a finite number")));
+            }
             out.insert(k, v);
         }
     }

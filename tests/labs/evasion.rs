@@ -4,7 +4,7 @@
 use mlsec::attacks::evasion::run::AttackKind;
 use mlsec::data::cifar::{self, Split};
 use mlsec::labs::evasion::{self, Params};
-use mlsec::tensor::Norm;
+use mlsec::tensor::{Amount, Norm};
 
 fn model() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/models/cifar10_resnet9.onnx")).unwrap()
@@ -32,11 +32,11 @@ fn every_out_of_range_setting_is_refused_with_its_name() {
     for (p, name) in [
         (Params { attack: "teleport".into(), ..d() }, "unknown attack"),
         (Params { norm: "l7".into(), ..d() }, "norm"),
-        (Params { eps: Some(1.5), ..d() }, "eps"),
-        (Params { eps: Some(-0.1), ..d() }, "eps"),
-        (Params { eps: Some(f32::NAN), ..d() }, "eps"),
+        (Params { eps: Some(Amount::Exact(1.5)), ..d() }, "eps"),
+        (Params { eps: Some(Amount::Exact(-0.1)), ..d() }, "eps"),
+        (Params { eps: Some(Amount::Exact(f32::NAN)), ..d() }, "eps"),
         (Params { steps: Some(0), ..d() }, "steps"),
-        (Params { step: Some(0.0), ..d() }, "step"),
+        (Params { step: Some(Amount::Exact(0.0)), ..d() }, "step"),
         (Params { queries: Some(0), ..d() }, "queries"),
         (Params { defense: "jpeg:300".into(), ..d() }, "quality"),
         (Params { eot: 0, ..d() }, "eot"),
@@ -49,7 +49,7 @@ fn every_out_of_range_setting_is_refused_with_its_name() {
     // the page's settings go through serde: an unknown key is refused, missing keys take the defaults
     assert!(serde_json::from_str::<Params>(r#"{"attack":"fgsm","epsilon":3}"#).is_err());
     let p: Params = serde_json::from_str(r#"{"attack":"fgsm","eps":0.01,"steps":null}"#).unwrap();
-    assert_eq!((p.attack.as_str(), p.eps, p.n), ("fgsm", Some(0.01), 100));
+    assert_eq!((p.attack.as_str(), p.eps, p.n), ("fgsm", Some(Amount::Exact(0.01)), 100));
 }
 
 #[test]

@@ -35,5 +35,9 @@ fn bad_settings_and_missing_paths_are_sentences() {
     assert!(Params { fail_on: "severe".into(), ..Params::default() }.check().unwrap_err().to_string().contains("--fail-on"));
     let p = Params::default().check().unwrap();
     assert!(scan_paths(&[], &p).is_err());
-    assert!(scan_paths(&[fixtures("no-such-folder")], &p).unwrap_err().to_string().contains("no-such-folder"));
+    // a missing path is reported beside the others (and fails the gate), not an error that discards them
+    let run = scan_paths(&[fixtures("no-such-folder"), fixtures("benign")], &p).unwrap();
+    assert!(run.errors.len() == 1 && run.errors[0].path.contains("no-such-folder") && run.errors[0].error.contains("No such file"), "{:?}", run.errors);
+    assert!(!run.reports.is_empty());
+    assert_eq!(run.exit_code(&p), 2);
 }

@@ -93,6 +93,7 @@ enum Cmd {
         data: Option<PathBuf>,
         #[arg(long, default_value = "pgd")]
         attack: String,
+        /// Budget: `8` = 8/255 (a bare number is in /255 levels under L∞, pixel units under L2), or a fraction as written.
         #[arg(long, default_value = "8/255")]
         eps: String,
         /// Images for calibration, and as many others for evaluation.
@@ -194,7 +195,10 @@ fn eval(model: PathBuf, data: Option<PathBuf>, split: &str, n: Option<usize>, ba
     if batch == 0 {
         return Err(mlsec::Error::InvalidArgument("--batch must be at least 1".into()));
     }
-    let bytes = std::fs::read(&model).map_err(|e| mlsec::Error::io(model.display().to_string(), e))?;
+    if n.is_some_and(|n| n == 0 || n > cifar::TEST_IMAGES) {
+        return Err(mlsec::Error::InvalidArgument(format!("--n must be between 1 and {} (the test split's size)", cifar::TEST_IMAGES)));
+    }
+    let bytes = mlsec::model::check::read_file(&model)?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let dir = cifar::data_dir(data.as_deref());
     let samples = cifar::load(&dir, split_v, n)?;
@@ -284,7 +288,7 @@ fn time_ms(batch: usize, seconds: f64, mut f: impl FnMut(&mlsec::tensor::Batch) 
 
 fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
     use mlsec::model::Differentiable;
-    let bytes = std::fs::read(&model).map_err(|e| mlsec::Error::io(model.display().to_string(), e))?;
+    let bytes = mlsec::model::check::read_file(&model)?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let (b1, r1) = time_forward(&clf, 1, seconds)?;
     let (b32, r32) = time_forward(&clf, 32, seconds)?;
@@ -315,7 +319,42 @@ fn bench(model: PathBuf, seconds: f64, json: bool) -> mlsec::Result<()> {
     Ok(())
 }
 
+/// Write `text` and a newline to stdout: `Ok` on a closed pipe (`| head`: the reader has what
+/// it wanted), the error on any other failure (a full disk).
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
+/// The reports are printed with `println!` in many places, which panics when stdout fails.
+/// This hook turns exactly that panic into what a command-line tool should do: end quietly on
+/// a closed pipe, or say why and exit 2 (a full disk); any other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if let Some(why) = msg.strip_prefix("failed printing to stdout: ") {
+            if why.contains("Broken pipe") || why.contains("os error 32") {
+                std::process::exit(0);
+            }
+            eprintln!("mlsec: the output could not be written ({why})");
+            std::process::exit(2);
+        }
+        default(info);
+    }));
+}
+
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     // the matches are kept: a lab's façade tells the flags given from its preset's defaults
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

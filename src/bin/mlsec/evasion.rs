@@ -15,7 +15,7 @@ use std::time::Instant;
 
 /// Load a model for white-box work (the lab's [`evasion::load_model`] over the file).
 pub fn load_differentiable(path: &Path, seed: u64) -> Result<(Box<dyn Differentiable + Send + Sync>, Option<String>)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    let bytes = mlsec::model::check::read_file(path)?;
     evasion::load_model(&bytes, seed)
 }
 
@@ -76,7 +76,10 @@ pub fn attack(a: AttackArgs) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 pub fn certify(model: &Path, data: Option<&Path>, sigma: f32, n: usize, samples: usize, n0: usize, alpha: f64, seed: u64, json: bool) -> Result<()> {
     use mlsec::defenses::smoothing::{Smoothed, SmoothingParams};
-    let bytes = std::fs::read(model).map_err(|e| Error::io(model.display().to_string(), e))?;
+    if !(1..=cifar::TEST_IMAGES).contains(&n) {
+        return Err(Error::InvalidArgument(format!("--n must be between 1 and {} images", cifar::TEST_IMAGES)));
+    }
+    let bytes = mlsec::model::check::read_file(model)?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let s = cifar::load(&cifar::data_dir(data), Split::Test, Some(n))?;
     let x = s.batch(0, s.len())?;
@@ -120,8 +123,11 @@ pub fn certify(model: &Path, data: Option<&Path>, sigma: f32, n: usize, samples:
 #[allow(clippy::too_many_arguments)]
 pub fn detect(model_path: &Path, data: Option<&Path>, attack: &str, eps: &str, n: usize, fpr: f64, seed: u64, json: bool) -> Result<()> {
     use mlsec::defenses::detector::squeezing::FeatureSqueezing;
+    if !(1..=cifar::TEST_IMAGES / 2).contains(&n) {
+        return Err(Error::InvalidArgument(format!("--n must be between 1 and {} (it takes 2n test images)", cifar::TEST_IMAGES / 2)));
+    }
     let kind = AttackKind::parse(attack)?;
-    let spec = AttackSpec::new(kind, parse_eps(eps)?);
+    let spec = AttackSpec::new(kind, parse_eps(eps, kind.norm(mlsec::tensor::Norm::Linf))?);
     let (model, _) = load_differentiable(model_path, seed)?;
     let s = cifar::load(&cifar::data_dir(data), Split::Test, Some(2 * n))?;
     let calib = s.batch(0, n)?;

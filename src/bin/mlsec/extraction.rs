@@ -34,12 +34,17 @@ struct FloodReport {
     seconds: f64,
 }
 
+/// Most calls one `mlsec flood` makes (each answered call is logged: ~6 KB of memory a call).
+pub const MAX_FLOOD: usize = 100_000;
+
 pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f64, seed: u64, json: bool) -> Result<()> {
-    if !(rate > 0.0 && burst >= 1.0 && interval_ms > 0.0) || queries == 0 {
-        return Err(Error::InvalidArgument("need --queries ≥ 1, --rate > 0, --burst ≥ 1 and --interval-ms > 0".into()));
+    if !(rate > 0.0 && rate <= 1e9 && (1.0..=1e9).contains(&burst) && interval_ms > 0.0 && interval_ms.is_finite()) || !(1..=MAX_FLOOD).contains(&queries) {
+        return Err(Error::InvalidArgument(format!(
+            "need 1 ≤ --queries ≤ {MAX_FLOOD}, 0 < --rate ≤ 10⁹, 1 ≤ --burst ≤ 10⁹ and a finite --interval-ms > 0"
+        )));
     }
     let t = Instant::now();
-    let bytes = std::fs::read(model).map_err(|e| Error::io(model.display().to_string(), e))?;
+    let bytes = mlsec::model::check::read_file(model)?;
     let clf = OnnxClassifier::from_bytes(&bytes)?;
     let classes = clf.classes();
     let victim = |x: &[f32], n: usize| -> Result<Vec<f32>> { Ok(clf.probabilities(&mlsec::data::cifar::images(x, n)?)?.into_iter().collect()) };
@@ -128,7 +133,7 @@ pub fn extract(a: ExtractArgs, matches: &clap::ArgMatches) -> Result<()> {
         return Ok(());
     }
     valid.steal.threads = a.threads;
-    let bytes = std::fs::read(&a.model).map_err(|e| Error::io(a.model.display().to_string(), e))?;
+    let bytes = mlsec::model::check::read_file(&a.model)?;
     let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
     let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
     let mut lab = ExtractionLab::open(&bytes, &samples, &valid)?;

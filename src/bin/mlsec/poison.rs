@@ -143,8 +143,18 @@ pub fn forensics(a: PoisonArgs) -> Result<()> {
     Ok(())
 }
 
+/// Most steps `dp epsilon` accounts for.
+const MAX_DP_STEPS: u64 = 100_000_000;
+
 pub fn dp_epsilon(a: &PoisonArgs, steps: u64) -> Result<()> {
+    a.params.check()?;
     let (q, sigma, delta, json) = (a.params.q, a.params.sigma, a.params.delta, a.json);
+    if sigma <= 0.0 {
+        return Err(Error::InvalidArgument("--sigma must be > 0 for a finite ε (σ = 0 adds no noise: no privacy to account)".into()));
+    }
+    if !(1..=MAX_DP_STEPS).contains(&steps) {
+        return Err(Error::InvalidArgument(format!("--steps must be between 1 and {MAX_DP_STEPS}")));
+    }
     let s = mlsec::privacy::rdp::epsilon(q, sigma, steps, delta)?;
     if json {
         return print(&s);

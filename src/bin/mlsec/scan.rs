@@ -1,6 +1,8 @@
 //! `mlsec scan PATH... [--format text|json|sarif] [--fail-on LEVEL] [--disassemble]`: the
 //! model-file scanner as a CI gate, a façade over [`mlsec::labs::scanner`].
-//! Exit 0: nothing at or above the threshold; 1: findings; 2: usage or I/O error.
+//! Exit 0: nothing at or above the threshold; 1: findings; 2: usage error, or a path that could
+//! not be scanned (reported beside the others). A closed pipe (`| head`) ends it quietly; a
+//! write that fails otherwise (a full disk) is an error, exit 2.
 
 use mlsec::labs::scanner::{self, Params};
 use std::path::PathBuf;
@@ -18,11 +20,13 @@ pub fn run(a: Args) -> ExitCode {
     let result = a.params.check().and_then(|p| scanner::scan_paths(&a.paths, &p).map(|run| (p, run)));
     match result {
         Ok((p, run)) => {
-            println!("{}", run.render(&p));
-            if run.fails(&p) {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+            let code = run.exit_code(&p);
+            match crate::cli::write_stdout(&run.render(&p)) {
+                Ok(()) => ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("mlsec scan: the report could not be written ({e})");
+                    ExitCode::from(2)
+                }
             }
         }
         Err(e) => {

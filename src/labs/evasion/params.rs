@@ -5,7 +5,7 @@
 //! | name | default | range | meaning |
 //! |---|---|---|---|
 //! | `attack` | `pgd` | `fgsm`, `pgd`, `apgd`, `cw`, `deepfool`, `square`, `hsja`, `simba` | the attack |
-//! | `eps` | 8/255 (L∞), 0.5 (L2), none (cw, deepfool, hsja) | 0 ≤ ε ≤ 1 (L∞), ≤ 56 (L2), pixel units | the budget; for minimum-norm attacks a cap on the result |
+//! | `eps` | 8/255 (L∞), 0.5 (L2), none (cw, deepfool, hsja) | 0 ≤ ε ≤ 1 (L∞), ≤ 56 (L2), pixel units | the budget; for minimum-norm attacks a cap on the result. Typed: `8` = 8/255 under L∞, `0.5` = 0.5 under L2, a fraction as written ([`Amount`]) |
 //! | `norm` | `linf` | `linf`, `l2` | the budget's norm (fgsm, pgd, apgd; the others have their own) |
 //! | `steps` | the attack's | 1–100,000 | iterations (white-box attacks) |
 //! | `step` | ε/4 | 0 < step ≤ 1 | PGD's step size |
@@ -20,11 +20,12 @@
 
 use crate::attacks::evasion::run::{AttackKind, AttackSpec};
 use crate::error::{Error, Result};
-use crate::tensor::Norm;
+use crate::tensor::{Amount, Norm};
 use serde::{Deserialize, Serialize};
 
-/// The lab's settings; see the module's table. `eps` and `step` are in pixel units ([0, 1]
-/// per value); the CLI also reads `8/255` and `8` (= 8/255).
+/// The lab's settings; see the module's table. `eps` and `step` follow [`Amount`]'s one rule:
+/// from the page a number in pixel units ([0, 1] per value); typed, `8` is 8/255 under L∞ and
+/// `0.5` is 0.5 under L2, and a fraction means what it says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
@@ -32,10 +33,11 @@ pub struct Params {
     /// fgsm, pgd, apgd, cw, deepfool, square, hsja or simba.
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().attack))]
     pub attack: String,
-    /// Budget: `8/255`, `8` (read as /255) or `0.03` (default 8/255 for L∞, 0.5 for L2); for
+    /// Budget: a bare number is in /255 levels under L∞ (`8` = 8/255) and in pixel units under
+    /// L2 (`0.5`); a fraction (`8/255`) as written. Default 8/255 (L∞), 0.5 (L2); for
     /// cw/deepfool/hsja an optional L2 cap (default none).
-    #[cfg_attr(not(target_arch = "wasm32"), arg(long, value_parser = eps_arg))]
-    pub eps: Option<f32>,
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
+    pub eps: Option<Amount>,
     /// linf or l2 (fgsm, pgd, apgd).
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().norm))]
     pub norm: String,
@@ -43,8 +45,8 @@ pub struct Params {
     #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
     pub steps: Option<usize>,
     /// PGD step size (default eps/4), same units as --eps.
-    #[cfg_attr(not(target_arch = "wasm32"), arg(long, value_parser = eps_arg))]
-    pub step: Option<f32>,
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
+    pub step: Option<Amount>,
     /// Query budget per image (square, hsja, simba; default: the attack's own).
     #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
     pub queries: Option<usize>,
@@ -77,11 +79,6 @@ impl Default for Params {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn eps_arg(s: &str) -> std::result::Result<f32, String> {
-    crate::tensor::parse_eps(s).map_err(|e| e.to_string())
-}
-
 /// Settings that passed [`Params::check`], parsed.
 #[derive(Clone, Debug)]
 pub struct ValidParams {
@@ -112,7 +109,7 @@ impl Params {
         let norm = Norm::parse(&self.norm)?;
         let used = kind.norm(norm);
         let eps = match self.eps {
-            Some(e) => e,
+            Some(e) => e.pixels(used),
             None if kind.minimal_norm() => 0.0,
             None if used == Norm::L2 => 0.5,
             None => 8.0 / 255.0,
@@ -126,7 +123,8 @@ impl Params {
                 return bad("steps", "between 1 and 100,000");
             }
         }
-        if let Some(s) = self.step {
+        let step = self.step.map(|s| s.pixels(used));
+        if let Some(s) = step {
             if !(s.is_finite() && s > 0.0 && s <= 1.0) {
                 return bad("step (PGD's step size)", "> 0 and ≤ 1 in pixel units");
             }
@@ -146,7 +144,9 @@ impl Params {
         if !(1..=1000).contains(&self.batch) {
             return bad("batch", "between 1 and 1,000 images");
         }
-        let spec = AttackSpec { attack: kind, eps, norm, steps: self.steps, step: self.step, queries: self.queries, target: self.target };
-        Ok(ValidParams { params: self.clone(), spec, defense, adaptive: self.adaptive.then_some(self.eot) })
+        let spec = AttackSpec { attack: kind, eps, norm, steps: self.steps, step, queries: self.queries, target: self.target };
+        // reported in pixel units, whatever was typed
+        let params = Params { eps: self.eps.map(|_| Amount::Exact(eps)), step: step.map(Amount::Exact), ..self.clone() };
+        Ok(ValidParams { params, spec, defense, adaptive: self.adaptive.then_some(self.eot) })
     }
 }

@@ -83,6 +83,7 @@ impl ExtractionLab {
     pub fn new(model: &[u8], samples: &Samples, config: Config) -> Result<ExtractionLab> {
         let victim = Rc::new(OnnxClassifier::from_bytes(model)?);
         let classes = victim.classes();
+        config.policy.check_classes(classes)?;
         let (pool, eval_x, labels) = halves(samples)?;
         let victim_labels = victim.predict(&eval_x)?;
         let eval = EvalSet { x: eval_x, labels, victim: victim_labels };
@@ -103,7 +104,8 @@ impl ExtractionLab {
     }
 
     /// New provider settings: a fresh API (keys, buckets, PRADA state, log) and no attack.
-    pub fn configure(&mut self, config: Config) {
+    pub fn configure(&mut self, config: Config) -> Result<()> {
+        config.policy.check_classes(self.classes)?;
         self.pacing = TokenBucket::new(config.rate, config.burst);
         self.api = Self::make_api(&self.victim, self.classes, config);
         self.stealer = None;
@@ -111,6 +113,7 @@ impl ExtractionLab {
         self.totals = RoundReport::default();
         self.benign_next = 0;
         self.benign_due = [0.0; 2];
+        Ok(())
     }
 
     /// Start an attack (the API keeps its state: a second attack from the same key is seen by
@@ -242,6 +245,23 @@ impl ExtractionLab {
     pub fn transfer(&self, eps: f32, steps: usize, images: usize, seed: u64) -> Result<transfer::TransferReport> {
         let st = self.stealer.as_ref().ok_or_else(|| Error::InvalidArgument("no attack has been started".into()))?;
         transfer::transfer(st.surrogate(), self.victim.as_ref(), &self.eval.x, &self.eval.labels, eps, steps, images, seed)
+    }
+
+    /// [`Self::transfer`] in steps (progress and cancel between them): begin, step until false, finish.
+    pub fn transfer_begin(&self, eps: f32, steps: usize, images: usize, seed: u64) -> Result<transfer::TransferRun> {
+        self.stealer.as_ref().ok_or_else(|| Error::InvalidArgument("no attack has been started".into()))?;
+        transfer::TransferRun::new(self.victim.as_ref(), &self.eval.x, &self.eval.labels, eps, steps, images, seed)
+    }
+
+    /// The next images of `run`; false when it is done.
+    pub fn transfer_step(&self, run: &mut transfer::TransferRun) -> Result<bool> {
+        let st = self.stealer.as_ref().ok_or_else(|| Error::InvalidArgument("the attack was reset during the transfer attack".into()))?;
+        run.step(st.surrogate())
+    }
+
+    pub fn transfer_finish(&self, run: transfer::TransferRun) -> Result<transfer::TransferReport> {
+        let st = self.stealer.as_ref().ok_or_else(|| Error::InvalidArgument("the attack was reset during the transfer attack".into()))?;
+        run.finish(st.surrogate(), self.victim.as_ref())
     }
 
     pub fn totals(&self) -> &RoundReport {

@@ -11,7 +11,7 @@
 //! | `uploader` | `partner-api-legacy` | any name | the account the poison is uploaded with |
 //! | `reps` | 3 | 1–10 | trigger insertions per message, at least ([`Backdoor::insertions`]) |
 //! | `seed` | 0 | 0–2⁵³ | the run seed (split, poison, training) |
-//! | `q` | 0.02 | 0 < q ≤ 1 | DP-SGD's sampling rate |
+//! | `q` | 0.02 | 0 < q ≤ 1, epochs / q ≤ 100,000 steps | DP-SGD's sampling rate |
 //! | `sigma` | 1 | ≥ 0 | DP-SGD's noise multiplier |
 //! | `clip` | 1 | > 0 | DP-SGD's per-example clipping norm |
 //! | `epochs` | 15 | 0 < epochs ≤ 200 | DP-SGD's epochs |
@@ -89,6 +89,9 @@ impl ValidParams {
     }
 }
 
+/// Most DP-SGD steps one run takes (epochs / q): the defaults take 750; 10⁹ was possible.
+pub const MAX_DP_STEPS: u64 = 100_000;
+
 impl Params {
     /// Check every setting against its range (a sentence naming the first that is out).
     pub fn check(&self) -> Result<ValidParams> {
@@ -119,6 +122,9 @@ impl Params {
         }
         if !(self.delta > 0.0 && self.delta < 1.0) {
             return bad("delta", "> 0 and < 1");
+        }
+        if self.epochs / self.q > MAX_DP_STEPS as f64 {
+            return bad("epochs / q (the number of DP-SGD steps)", &format!("at most {MAX_DP_STEPS}: raise q or lower epochs"));
         }
         let backdoor = Backdoor { trigger: self.trigger.clone(), rate: self.rate, source, uploader: self.uploader.clone(), reps: self.reps, seed: self.seed, ..Backdoor::default() };
         let dp = DpConfig { q: self.q, sigma: self.sigma, clip: self.clip, epochs: self.epochs, delta: self.delta, seed: self.seed, ..DpConfig::default() };

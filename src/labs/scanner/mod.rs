@@ -1,7 +1,10 @@
 //! The model scanner as a lab: what `mlsec scan` runs over files and folders (a CI gate) and the
 //! page over dropped files. Folders are walked recursively in name order (symlinked folders are
 //! not followed); files in them that are neither named nor shaped like model files are listed
-//! as skipped. Its settings: [`params::Params`]. The scanning itself is [`crate::scan`].
+//! as skipped. Every path given or walked is reported: scanned, skipped, or an error (a file
+//! that cannot be read, a FIFO or device, a dangling or looping link) — an error never discards
+//! the rest of the report, and it fails the gate. Its settings: [`params::Params`]. The
+//! scanning itself is [`crate::scan`].
 
 pub mod params;
 pub use params::{Format, Params, ValidParams};
@@ -13,23 +16,70 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ScanRun {
     pub reports: Vec<FileReport>,
-    /// Files in walked folders that are not model files.
+    /// Files in walked folders that are not model files, and symlinked folders (not followed).
     pub skipped: Vec<String>,
+    /// Paths that could not be scanned, with the reason: the gate cannot vouch for them.
+    pub errors: Vec<Unscanned>,
+}
+
+/// A path the scanner could not read.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unscanned {
+    pub path: String,
+    pub error: String,
 }
 
 impl ScanRun {
     /// The report in the settings' form.
     pub fn render(&self, p: &ValidParams) -> String {
         match p.format {
-            Format::Json => serde_json::to_string_pretty(&report::json(&self.reports, &self.skipped)).unwrap_or_default(),
-            Format::Sarif => serde_json::to_string_pretty(&report::sarif(&self.reports)).unwrap_or_default(),
-            Format::Text => report::text(&self.reports, &self.skipped),
+            Format::Json => {
+                let mut v = report::json(&self.reports, &self.skipped);
+                v["errors"] = serde_json::to_value(&self.errors).unwrap_or_default();
+                v["summary"]["errors"] = self.errors.len().into();
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            }
+            Format::Sarif => {
+                let mut v = report::sarif(&self.reports);
+                // SARIF's place for "the tool could not do its job here": the run's notifications
+                let notes: Vec<serde_json::Value> = self
+                    .errors
+                    .iter()
+                    .map(|e| serde_json::json!({ "level": "error", "message": { "text": format!("{}: {}", e.path, e.error) } }))
+                    .collect();
+                if !notes.is_empty() {
+                    v["runs"][0]["invocations"] = serde_json::json!([{ "executionSuccessful": false, "toolExecutionNotifications": notes }]);
+                }
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            }
+            Format::Text => {
+                let mut t = report::text(&self.reports, &self.skipped);
+                for e in &self.errors {
+                    t.push_str(&format!("{}  NOT SCANNED: {}\n", e.path, e.error));
+                }
+                if !self.errors.is_empty() {
+                    t.push_str(&format!("{} path(s) could not be scanned: the gate fails.\n", self.errors.len()));
+                }
+                t
+            }
         }
     }
 
     /// Whether any file has a finding at or above the settings' threshold (the gate fails).
     pub fn fails(&self, p: &ValidParams) -> bool {
         self.reports.iter().any(|r| r.worst().is_some_and(|w| w >= p.threshold))
+    }
+
+    /// The gate's exit code, the worst of every path: 2 when one could not be scanned, 1 for a
+    /// finding at or above the threshold, else 0.
+    pub fn exit_code(&self, p: &ValidParams) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.fails(p) {
+            1
+        } else {
+            0
+        }
     }
 }
 
@@ -42,23 +92,75 @@ mod native {
     use std::io::Read;
     use std::path::{Path, PathBuf};
 
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::result::Result<_, _>>()?;
-        entries.sort_by_key(|e| e.path());
-        for e in entries {
-            let t = e.file_type()?;
-            if t.is_dir() {
-                walk(&e.path(), out)?;
-            } else if t.is_file() || (t.is_symlink() && e.path().is_file()) {
-                out.push(e.path());
+    /// What one walked or given path is.
+    enum Entry {
+        File(PathBuf),
+        /// A symlinked folder: listed, not followed (a loop cannot trap the walk).
+        LinkedDir(PathBuf),
+        Bad(PathBuf, String),
+    }
+
+    /// `path` classified without opening it (opening a FIFO blocks until a writer comes).
+    fn classify(path: &Path) -> Option<Entry> {
+        let link = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) => return Some(Entry::Bad(path.into(), e.to_string())),
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if link.file_type().is_symlink() => return Some(Entry::Bad(path.into(), format!("a link that leads nowhere readable ({e})"))),
+            Err(e) => return Some(Entry::Bad(path.into(), e.to_string())),
+        };
+        if meta.is_dir() {
+            return if link.file_type().is_symlink() { Some(Entry::LinkedDir(path.into())) } else { None };
+        }
+        if meta.is_file() {
+            return Some(Entry::File(path.into()));
+        }
+        Some(Entry::Bad(path.into(), special(&meta).into()))
+    }
+
+    fn special(meta: &std::fs::Metadata) -> &'static str {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_fifo() {
+                return "a FIFO, not a regular file (not read)";
+            }
+            if t.is_char_device() || t.is_block_device() {
+                return "a device, not a regular file (not read)";
+            }
+            if t.is_socket() {
+                return "a socket, not a regular file (not read)";
             }
         }
-        Ok(())
+        let _ = meta;
+        "not a regular file (not read)"
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<Entry>) {
+        let entries = match std::fs::read_dir(dir).and_then(|r| r.collect::<std::io::Result<Vec<_>>>()) {
+            Ok(v) => v,
+            Err(e) => return out.push(Entry::Bad(dir.into(), format!("the folder cannot be read ({e})"))),
+        };
+        let mut paths: Vec<PathBuf> = entries.iter().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            match classify(&p) {
+                None => walk(&p, out),
+                Some(e) => out.push(e),
+            }
+        }
     }
 
     fn scan_file(path: &Path, explicit: bool, limits: &scan::Limits) -> std::io::Result<Option<FileReport>> {
         let mut f = File::open(path)?;
-        let len = f.metadata()?.len();
+        let meta = f.metadata()?;
+        if !meta.is_file() {
+            return Err(std::io::Error::other("it stopped being a regular file while being scanned"));
+        }
+        let len = meta.len();
         let name = path.display().to_string();
         if !explicit {
             let mut head = [0u8; 16];
@@ -70,7 +172,8 @@ mod native {
         Ok(Some(scan::scan(&name, &mut f, len, limits)))
     }
 
-    /// Scan `paths` (files are scanned whatever their name; folders are walked).
+    /// Scan `paths` (files are scanned whatever their name; folders are walked). Only an empty
+    /// list is an error; a path that cannot be scanned is reported in [`ScanRun::errors`].
     pub fn scan_paths(paths: &[PathBuf], p: &ValidParams) -> Result<ScanRun> {
         if paths.is_empty() {
             return Err(Error::InvalidArgument("name at least one file or directory".into()));
@@ -78,17 +181,29 @@ mod native {
         let limits = p.limits();
         let mut run = ScanRun::default();
         for path in paths {
-            let (files, explicit) = if path.is_dir() {
-                let mut v = Vec::new();
-                walk(path, &mut v).map_err(|e| Error::io(path.display().to_string(), e))?;
-                (v, false)
-            } else {
-                (vec![path.clone()], true)
+            let (entries, explicit) = match classify(path) {
+                None => {
+                    let mut v = Vec::new();
+                    walk(path, &mut v);
+                    (v, false)
+                }
+                Some(Entry::LinkedDir(d)) => {
+                    // named on the command line: the user asked for it, so walk it (its own links are not followed)
+                    let mut v = Vec::new();
+                    walk(&d, &mut v);
+                    (v, false)
+                }
+                Some(e) => (vec![e], true),
             };
-            for f in files {
-                match scan_file(&f, explicit, &limits).map_err(|e| Error::io(f.display().to_string(), e))? {
-                    Some(r) => run.reports.push(r),
-                    None => run.skipped.push(f.display().to_string()),
+            for e in entries {
+                match e {
+                    Entry::File(f) => match scan_file(&f, explicit, &limits) {
+                        Ok(Some(r)) => run.reports.push(r),
+                        Ok(None) => run.skipped.push(f.display().to_string()),
+                        Err(err) => run.errors.push(Unscanned { path: f.display().to_string(), error: err.to_string() }),
+                    },
+                    Entry::LinkedDir(d) => run.skipped.push(format!("{} (a linked folder, not followed)", d.display())),
+                    Entry::Bad(f, why) => run.errors.push(Unscanned { path: f.display().to_string(), error: why }),
                 }
             }
         }
