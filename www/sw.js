@@ -1,6 +1,8 @@
 // Offline support: caches every asset of this build (listed in asset-manifest.json, written by
 // build.sh) under a cache named by the build's hash. Network first, cache when offline, so a
-// new build is picked up as soon as the server has it.
+// new build is picked up as soon as the server has it. The cache holds the manifest's assets
+// and nothing else: a response is stored only where the install step stored that path, so no
+// URL a page makes up (`?x=1`, `/anything`) can grow it.
 const version = new URL(self.location).searchParams.get('v') || 'dev';
 const CACHE = `mlsec-${version}`;
 
@@ -29,7 +31,7 @@ self.addEventListener('fetch', (ev) => {
       const res = await fetch(req);
       if (res.ok) {
         const cache = await caches.open(CACHE);
-        cache.put(req, res.clone());
+        if (await cache.match(req)) cache.put(req, res.clone());
       }
       return res;
     } catch (e) {

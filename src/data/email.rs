@@ -50,15 +50,18 @@ pub fn parse_email(raw: &[u8]) -> Result<Email> {
         .parse(bytes)
         .ok_or_else(|| Error::Data("this is not an e-mail message: no header lines were found".into()))?;
     let mut body = String::new();
-    for i in 0..msg.text_body_count() {
-        if let Some(t) = msg.body_text(i) {
-            if !body.is_empty() {
-                body.push('\n');
-            }
-            body.push_str(&t);
-            if body.len() > MAX_BODY_CHARS * 4 {
-                break;
-            }
+    for part in msg.text_bodies() {
+        let t = match &part.body {
+            mail_parser::PartType::Text(t) => t.to_string(),
+            mail_parser::PartType::Html(h) => html_text(h),
+            _ => continue,
+        };
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        body.push_str(&t);
+        if body.len() > MAX_BODY_CHARS * 4 {
+            break;
         }
     }
     if body.trim().is_empty() {
@@ -67,7 +70,7 @@ pub fn parse_email(raw: &[u8]) -> Result<Email> {
         for part in msg.parts.iter() {
             let t = match &part.body {
                 mail_parser::PartType::Text(t) => t.to_string(),
-                mail_parser::PartType::Html(h) => mail_parser::decoders::html::html_to_text(h),
+                mail_parser::PartType::Html(h) => html_text(h),
                 _ => continue,
             };
             body.push_str(&t);
@@ -88,10 +91,61 @@ pub fn parse_email(raw: &[u8]) -> Result<Email> {
     })
 }
 
+/// The text of an HTML part: mail-parser's `html_to_text` after the values of quoted
+/// attributes are dropped. That function ends a tag at the first `>`, also inside a quoted
+/// value, so `<img alt="a>b" src=x>` leaked `b" src=x>` into the text (issue 16); no value of
+/// an attribute is text a reader sees, so dropping them loses nothing.
+pub fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut chars = html.chars().peekable();
+    let mut in_tag = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '<' if !in_tag => {
+                in_tag = chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || *n == '/');
+                out.push(c);
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(c);
+            }
+            '"' | '\'' if in_tag => {
+                // skip to the closing quote (or the end: an unclosed value swallows the rest of the tag)
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            _ => out.push(c),
+        }
+    }
+    mail_parser::decoders::html::html_to_text(&out)
+}
+
 /// At most `max` characters, control characters other than newline and tab removed, CRLF → LF.
 pub fn clean(s: &str, max: usize) -> String {
     s.chars()
         .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
         .take(max)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quoted_gt_in_an_attribute_does_not_leak_into_the_text() {
+        let t = html_text(r#"<p>Hello <img alt="a>b" src='x>y' onerror="alert(1)">world</p><a title='">'>link</a>"#);
+        assert!(!t.contains('>') && !t.contains('"') && !t.contains("alert"), "{t:?}");
+        assert!(t.contains("Hello") && t.contains("world") && t.contains("link"), "{t:?}");
+        // apostrophes in text and comments are text, not quotes
+        let t = html_text("<p>don't stop</p><!-- it's a comment -->still here");
+        assert!(t.contains("don't stop") && t.contains("still here"), "{t:?}");
+        let raw = b"From: a@b.c\r\nSubject: hi\r\nContent-Type: text/html\r\n\r\n<b title=\"x>y\">bold</b> text\r\n";
+        let e = parse_email(raw).unwrap();
+        assert!(e.html && e.body.contains("bold") && !e.body.contains("y\""), "{:?}", e.body);
+    }
 }

@@ -3,6 +3,7 @@
 // restores the view, it works offline after one visit, and nothing leaves localhost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, launch, openPage, shot } from './harness.mjs';
 
 let server, browser;
@@ -96,6 +97,31 @@ test('a broken ONNX upload shows an error and the standard model keeps working',
   await ctx.close();
 });
 
+test('hostile ONNX uploads (NaN weights, a graph that would take 419 MB) are refused with a sentence; the worker lives and the model stays', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=classify&img=5`);
+  await ready(page);
+  await page.waitForSelector('#bars .bar');
+  const before = await page.locator('#model-info').textContent();
+  const workers = page.workers().length;
+  const cases = [['hostile_nan.onnx', /hostile_nan\.onnx: .*NaN or infinite weights/], ['hostile_wide.onnx', /hostile_wide\.onnx: .*intermediate values would take 400 MB .* the limit is 128 MB/]];
+  for (const [name, want] of cases) {
+    const buffer = readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+    await page.setInputFiles('#model-upload', { name, mimeType: 'application/octet-stream', buffer });
+    await page.waitForFunction((n) => document.getElementById('error').textContent.startsWith(n), name, { timeout: 30000 });
+    const text = await page.locator('#error').textContent();
+    assert.match(text, want);
+    assert.doesNotMatch(text, /crashed|unreachable/);
+    assert.equal(await page.locator('#model-info').textContent(), before);
+  }
+  assert.equal(page.workers().length, workers, 'no worker was restarted');
+  await page.locator('#gallery button').nth(7).click();
+  await page.waitForFunction(() => document.getElementById('sel-title').textContent.startsWith('#7:'));
+  await page.waitForSelector('#bars .bar');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
 test('after one visit the site works offline', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(server.url);
@@ -119,4 +145,40 @@ test('after one visit the site works offline', async () => {
   await shot(page, 'classify-offline');
   await ctx.close();
   assert.deepEqual(log.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
+});
+
+test('the CSP is also a header, so the workers have it: a worker cannot reach another origin; the offline cache holds only the build', async () => {
+  const other = await startServer(); // a second origin that answers
+  try {
+    const res = await fetch(`${server.url}worker.js`);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp ?? '', /default-src 'self'.*connect-src 'self'/);
+    const html = await (await fetch(server.url)).text();
+    assert.ok(html.includes(`content="${csp}"`), 'the header is the page\'s own <meta> policy');
+    const { ctx, page, log } = await openPage(browser);
+    await page.goto(`${server.url}#lab=classify&img=1`);
+    await ready(page);
+    assert.ok(page.workers().length >= 1);
+    const tries = await page.workers()[0].evaluate(async (u) => {
+      const out = [];
+      try { await fetch(u, { mode: 'no-cors' }); out.push('fetched'); } catch { out.push('fetch blocked'); }
+      try { await import(`${u}app.js`); out.push('imported'); } catch { out.push('import blocked'); }
+      return out;
+    }, other.url);
+    assert.deepEqual(tries, ['fetch blocked', 'import blocked']);
+    // the page itself can still reach its own origin
+    assert.equal(await page.evaluate(async () => (await fetch('build.json')).ok), true);
+    // a made-up same-origin URL is answered but never cached
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; await fetch('build.json?made-up=1'); await fetch('index.html?x=2'); });
+    const cached = await page.evaluate(async () => {
+      const keys = await caches.keys();
+      const c = await caches.open(keys[0]);
+      return (await c.keys()).map((r) => r.url);
+    });
+    assert.ok(!cached.some((u) => /made-up|x=2/.test(u)), cached.join(' '));
+    assert.deepEqual(log.errors.filter((e) => !/Content Security Policy|Failed to fetch|dynamically imported/.test(e)), []);
+    await ctx.close();
+  } finally {
+    other.stop();
+  }
 });

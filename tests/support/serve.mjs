@@ -13,6 +13,15 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
+// The page's Content-Security-Policy, also sent as a header: a <meta> policy does not reach the
+// workers (their policy is their script response's), so without it a worker could fetch() or
+// import() any origin. One source: index.html's <meta>. The bench page (its own meta, blob:
+// workers of onnxruntime-web) and its vendored runtime are left to their meta.
+const indexHtml = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
+const CSP = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(indexHtml)?.[1];
+if (!CSP) throw new Error('index.html has no Content-Security-Policy <meta>');
+const ownPolicy = (rel) => !/^\/(bench\.|vendor\/ort\/)/.test(rel);
+
 const server = http.createServer((req, res) => {
   let rel;
   try { rel = decodeURIComponent(new URL(req.url, 'http://x').pathname); } catch { res.writeHead(400).end(); return; }
@@ -21,12 +30,15 @@ const server = http.createServer((req, res) => {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
   fs.stat(file, (err, st) => {
     if (err || !st.isFile()) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
-    res.writeHead(200, {
+    const headers = {
       'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
       'content-length': st.size,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-    });
+      'referrer-policy': 'no-referrer',
+    };
+    if (ownPolicy(rel)) headers['content-security-policy'] = CSP;
+    res.writeHead(200, headers);
     if (req.method === 'HEAD') { res.end(); return; }
     fs.createReadStream(file).pipe(res);
   });
