@@ -50,6 +50,8 @@ pub struct ExtractionLab {
     lab: Lab,
     /// The settings of the attack in progress (reported with its result).
     params: Option<Params>,
+    /// The transfer attack in progress (stepped by the page).
+    transfer: Option<crate::attacks::extraction::transfer::TransferRun>,
 }
 
 #[wasm_bindgen]
@@ -63,7 +65,7 @@ impl ExtractionLab {
     #[wasm_bindgen(constructor)]
     pub fn new(model: &[u8], samples: &[u8], params: JsValue) -> Result<ExtractionLab, JsError> {
         let s = cifar::unpack(samples).map_err(err)?;
-        Ok(ExtractionLab { lab: Lab::open(model, &s, &parse(params)?).map_err(err)?, params: None })
+        Ok(ExtractionLab { lab: Lab::open(model, &s, &parse(params)?).map_err(err)?, params: None, transfer: None })
     }
 
     /// Attacker's pool and evaluation-half sizes, and the victim's accuracy on the latter.
@@ -80,7 +82,7 @@ impl ExtractionLab {
 
     /// New provider settings (those of `params`): a fresh API (the log and every key's state start over).
     pub fn configure(&mut self, params: JsValue) -> Result<(), JsError> {
-        self.lab.configure(parse(params)?.api);
+        self.lab.configure(parse(params)?.api).map_err(err)?;
         Ok(())
     }
 
@@ -133,6 +135,35 @@ impl ExtractionLab {
         to_js(&self.lab.transfer(p.eps / 255.0, 10, p.transfer.max(1), p.seed).map_err(err)?)
     }
 
+    /// [`Self::transfer`] in steps of 64 images: begin (returns the number of images), then
+    /// `transferStep` until it returns false (`transferDone` counts), then `transferFinish`.
+    #[wasm_bindgen(js_name = transferBegin)]
+    pub fn transfer_begin(&mut self, params: JsValue) -> Result<usize, JsError> {
+        let v = parse(params)?;
+        let p = v.params();
+        let run = self.lab.transfer_begin(p.eps / 255.0, 10, p.transfer.max(1), p.seed).map_err(err)?;
+        let total = run.total();
+        self.transfer = Some(run);
+        Ok(total)
+    }
+
+    #[wasm_bindgen(js_name = transferStep)]
+    pub fn transfer_step(&mut self) -> Result<bool, JsError> {
+        let run = self.transfer.as_mut().ok_or_else(|| JsError::new("no transfer attack is in progress"))?;
+        self.lab.transfer_step(run).map_err(err)
+    }
+
+    #[wasm_bindgen(js_name = transferDone)]
+    pub fn transfer_done(&self) -> usize {
+        self.transfer.as_ref().map_or(0, |r| r.done())
+    }
+
+    #[wasm_bindgen(js_name = transferFinish)]
+    pub fn transfer_finish(&mut self) -> Result<JsValue, JsError> {
+        let run = self.transfer.take().ok_or_else(|| JsError::new("no transfer attack is in progress"))?;
+        to_js(&self.lab.transfer_finish(run).map_err(err)?)
+    }
+
     /// Every key's counters and PRADA state.
     pub fn keys(&self) -> Result<JsValue, JsError> {
         to_js(&self.lab.keys())
@@ -142,6 +173,16 @@ impl ExtractionLab {
     pub fn log(&self, count: usize) -> Result<JsValue, JsError> {
         let e = &self.lab.api.log.entries;
         to_js(&LogPage { total: e.len(), entries: &e[e.len().saturating_sub(count)..] })
+    }
+
+    /// `count` entries of the audit log from two before entry `seq` (the page shows the entry
+    /// where verification failed, wherever it is in the log).
+    #[wasm_bindgen(js_name = logAt)]
+    pub fn log_at(&self, seq: usize, count: usize) -> Result<JsValue, JsError> {
+        let e = &self.lab.api.log.entries;
+        let start = seq.saturating_sub(2).min(e.len().saturating_sub(count));
+        let end = start.saturating_add(count).min(e.len());
+        to_js(&LogPage { total: e.len(), entries: &e[start..end] })
     }
 
     /// Verify the audit log's hash chain.

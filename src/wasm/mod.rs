@@ -44,6 +44,19 @@ pub fn attack_defaults() -> Result<JsValue, JsError> {
     to_js(&m)
 }
 
+/// The evasion lab's defaults (its `Params` table, the same `mlsec attack --dry-run` prints):
+/// `{params, eps_255}`, where `eps_255` is the default budget resolved for the default norm, in /255.
+#[wasm_bindgen(js_name = evasionDefaults)]
+pub fn evasion_defaults() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct D {
+        params: crate::labs::evasion::Params,
+        eps_255: f32,
+    }
+    let v = crate::labs::evasion::Params::default().check()?;
+    to_js(&D { params: v.params().clone(), eps_255: v.spec.eps * 255.0 })
+}
+
 /// CIFAR-10 class names in label order.
 #[wasm_bindgen(js_name = classNames)]
 pub fn class_names() -> Vec<String> {

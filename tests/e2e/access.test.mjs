@@ -56,6 +56,10 @@ test('keyboard: the skip link, the file pickers, focus on the result', async () 
   await shown(page, 'scanner');
   await page.focus('#sc-files');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'sc-files');
+  // a scan run from the keyboard leaves the focus on its verdict
+  await page.focus('#sc-scan-sample');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#sc-table tbody tr').length > 0 && document.activeElement?.id === 'sc-summary', null, { timeout: 60000 });
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

@@ -3,6 +3,7 @@
 // bad settings get a clear error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer, launch, openPage, shot } from './harness.mjs';
 
 let server, browser;
@@ -16,6 +17,27 @@ async function ready(page) {
 async function pixels(page, id) {
   return page.evaluate((i) => Array.from(document.getElementById(i).getContext('2d').getImageData(0, 0, 32, 32).data), id);
 }
+
+test("the page's attack defaults are the CLI's (one Params table in the core)", async () => {
+  const d = JSON.parse(execFileSync('target/debug/mlsec', ['attack', '--model', 'models/cifar10_resnet9.onnx', '--dry-run'], { encoding: 'utf8' }));
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected')?.textContent?.startsWith('#0:'), null, { timeout: 60000 });
+  const field = (id) => page.inputValue(`#${id}`);
+  assert.equal(await field('ev-attack'), d.attack);
+  assert.equal(await field('ev-norm'), d.norm);
+  assert.equal(await field('ev-defense'), d.defense);
+  assert.equal(await field('ev-seed'), String(d.seed));
+  assert.equal(await field('evl-n'), String(d.n));
+  assert.equal(await field('ev-steps'), d.steps === null ? '' : String(d.steps));
+  assert.equal(await page.locator('#ev-adaptive').isChecked(), d.adaptive);
+  // the CLI leaves ε to the attack (null): 8/255 for L∞, shown in the page as 8
+  assert.equal(d.eps, null);
+  assert.equal(await field('ev-eps'), '8');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
 
 test('FGSM on a sample changes the prediction, within ε, and the URL records the settings', async () => {
   const { ctx, page, log } = await openPage(browser);
@@ -115,8 +137,20 @@ test('evaluate on N images draws robust accuracy vs ε; the matrix fills in', as
   assert.equal(await page.locator('#evl-csv').isVisible(), true);
   await shot(page, 'evasion-curve');
 
+  // every progress text the matrix shows, recorded
+  await page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver(() => window.seen.push(document.getElementById('evl-progress-text').textContent))
+      .observe(document.getElementById('evl-progress-text'), { childList: true, characterData: true, subtree: true });
+  });
   await page.locator('#mx-run').click();
-  await page.waitForFunction(() => document.querySelectorAll('#mx-table td.pending').length === 0 && document.getElementById('mx-cancel').hidden, null, { timeout: 300000 });
+  await page.waitForFunction(() => document.querySelectorAll('#mx-table td.pending').length === 0 && document.getElementById('mx-cancel').hidden && window.seen.length > 0, null, { timeout: 300000 });
+  // progress says how long is left once a batch has finished
+  const seen = await page.evaluate(() => window.seen);
+  assert.ok(seen.some((t) => /^matrix: \d+ of \d+ batches · about \d+ (s|min) left$/.test(t)), seen.join(' | '));
+  // the caption and every cell's tooltip say N, ε and the seed
+  assert.match(await page.textContent('#mx-caption'), /^Robust accuracy on \d+ images at L∞ ε 8\/255 \(seed \d+\)/);
+  assert.match(await page.locator('#mx-pgd-none').getAttribute('title'), /robust accuracy on \d+ images at L∞ ε 8\/255/);
   const cells = await page.locator('#mx-table tbody td[data-naive]').count();
   assert.equal(cells, 18);
   // the adversarially trained model keeps more images than the undefended standard model under PGD

@@ -61,6 +61,7 @@ test('a short steal updates the chart, the console and the log; tampering is cau
   assert.equal(attacker[1], '400');
   assert.ok(keys.filter((k) => k[0] !== 'attacker').every((k) => Number(k[1]) > 0 && k[5] === 'ok'), JSON.stringify(keys));
   assert.ok(await page.$$eval('#ex-log tbody tr', (r) => r.length) > 0);
+  assert.match(await page.textContent('#ex-log-caption'), /^Entries \d+–\d+ of \d+ \(the newest\)/);
   await shot(page, 'extraction-steal');
 
   // a second run under label-only answers, with the batch-normalised surrogate and a
@@ -79,12 +80,20 @@ test('a short steal updates the chart, the console and the log; tampering is cau
   assert.ok(legend.some((t) => /natural · label.*cnn-bn · T 2/.test(t)) && legend.some((t) => /natural · probs/.test(t)), legend.join(' | '));
   const second = await page.textContent('#ex-status');
   assert.ok(pctOf(second.split('fidelity')[1]) > 20, second);
+  // when labels beat probabilities at this size, the result says why (and only then)
+  const [f1, f2] = [pctOf(done.split('fidelity')[1]), pctOf(second.split('fidelity')[1])];
+  assert.equal(/Why labels beat probabilities here/.test(second), f2 >= f1, `${f1} vs ${f2}: ${second}`);
 
   await page.click('#ex-verify');
   await page.waitForFunction(() => /Chain verified: \d+ entries/.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
   await page.fill('#ex-tamper-seq', '37');
   await page.click('#ex-tamper');
   await page.waitForFunction(() => /FAILED at entry 37 /.test(document.querySelector('#ex-chain').textContent), null, { timeout: 60000 });
+  // the log shows the tampered entry, wherever it is, and says so
+  await page.waitForFunction(() => /around entry 37, where the chain breaks/.test(document.getElementById('ex-log-caption').textContent), null, { timeout: 30000 });
+  const seqs = await page.$$eval('#ex-log tbody tr', (trs) => trs.map((tr) => Number(tr.children[0].textContent)));
+  assert.ok(seqs.includes(37), seqs.join(','));
+  assert.equal(await page.$eval('#ex-log tbody tr:nth-child(3)', (tr) => tr.className), 'flag');
 
   await page.click('#ex-transfer-run');
   await page.waitForSelector('#ex-transfer-table', { timeout: 180000 });
@@ -100,7 +109,7 @@ test('a short steal updates the chart, the console and the log; tampering is cau
 
 test('cancel stops the attack between steps and keeps the API', async () => {
   const { ctx, page, log } = await openPage(browser);
-  await page.goto(`${server.url}#lab=extraction&strategy=noise&budget=3000&epochs=3&seed=1`);
+  await page.goto(`${server.url}#lab=extraction&strategy=noise&budget=3000&epochs=3&seed=1&transfer=300`);
   await applied(page);
   await page.click('#ex-steal');
   await page.waitForFunction(() => /Training the surrogate/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
@@ -124,6 +133,12 @@ test('cancel stops the attack between steps and keeps the API', async () => {
   await page.fill('#ex-budget', '50');
   await page.click('#ex-steal');
   await page.waitForFunction(() => /^Done: 50 queries/.test(document.querySelector('#ex-status').textContent), null, { timeout: 60000 });
+  // the transfer attack counts its images and can be cancelled between steps of 64
+  await page.click('#ex-transfer-run');
+  await page.waitForFunction(() => /^Transfer attack: 64 of \d+ images/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
+  await page.click('#ex-cancel');
+  await page.waitForFunction(() => /^Transfer attack cancelled/.test(document.querySelector('#ex-status').textContent), null, { timeout: 120000 });
+  assert.equal(await page.locator('#ex-transfer-table').count(), 0);
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

@@ -51,6 +51,10 @@ test('attack, investigation, remediation, log tampering and DP-SGD run in the pa
   const remedy = await page.textContent('#po-remedy');
   const asrAfter = Number(/ASR [\d.]+% → ([\d.]+)%/.exec(remedy)[1]);
   assert.ok(asrAfter < 10, remedy);
+  // one summary line over the dense tables, with the same figures
+  const summary = await page.textContent('#po-summary');
+  assert.match(summary, /^In short: [1-9]\d* of \d+ data cells drift/);
+  assert.ok(summary.includes(`precision ${p.toFixed(2)}, recall ${r.toFixed(2)}`), summary);
   await shot(page, 'poisoning-forensics');
 
   await page.click('#po-verify');
@@ -62,6 +66,7 @@ test('attack, investigation, remediation, log tampering and DP-SGD run in the pa
   await page.click('#dp-run');
   await page.waitForSelector('#dp-eps', { timeout: 120000 });
   assert.match(await page.textContent('#dp-eps'), /ε = \d+\.\d{3}/);
+  assert.match(await page.textContent('#dp-result'), /What ε says: .* by a factor of at most e\^ε \(here [\d.]+\)/);
   await shot(page, 'poisoning-dp');
   assert.deepEqual(log.errors, []);
   assert.deepEqual([...log.origins], [server.origin]);
@@ -103,6 +108,18 @@ test('a hostile e-mail is shown as plain text: no script runs, nothing loads', a
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(dialogs, 0);
   await shot(page, 'poisoning-hostile-email');
+  // an HTML-only e-mail: its text, with no attribute fragments ('">', quoted URLs) leaking from its tags
+  await page.fill('#po-raw', ['From: a@example.com', 'Subject: html', 'Content-Type: text/html', '', '<p>Hello <img alt="a>b" src="https://cdn.example/x.png">world</p>', ''].join('\r\n'));
+  await page.click('#po-inspect');
+  await page.waitForFunction(() => /Subject: html/.test(document.querySelector('#po-msg-body').textContent), null, { timeout: 60000 });
+  const htmlBody = await page.textContent('#po-msg-body');
+  assert.match(htmlBody, /Hello\s+world/);
+  assert.doesNotMatch(htmlBody, /b"|">|cdn\.example/);
+  // a refused e-mail never leaves the previous one's body beside its verdict
+  await page.evaluate(() => { document.getElementById('po-raw').value = `Subject: big\r\n\r\n${'x'.repeat(4.5e6)}`; }); // over the 4 MB limit
+  await page.click('#po-inspect');
+  await page.waitForFunction(() => /^Your e-mail was not read: /.test(document.querySelector('#po-msg-head').textContent), null, { timeout: 60000 });
+  assert.equal(await page.textContent('#po-msg-body'), '');
   assert.deepEqual(log.errors, []);
   assert.deepEqual([...log.origins], [server.origin]);
   await ctx.close();

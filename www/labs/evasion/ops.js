@@ -27,6 +27,7 @@ export default function ops(core) {
   }
   return {
     async attackDefaults() { return wasm.attackDefaults(); },
+    async evasionDefaults() { return wasm.evasionDefaults(); },
     async evaluateRange({ start, count, request, modelUrl }) {
       return (await attackerFor(modelUrl)).evaluate(core.samples.nchw(start, count), core.samples.labels(start, count), request);
     },

@@ -7,7 +7,17 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { WorkerPool } from '../../pool.js';
 import { bars, drawRgba } from '../../ui.js';
 const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
-const DEFAULTS = { attack: 'pgd', eps: '8', norm: 'linf', steps: '', queries: '', target: '', defense: 'none', adaptive: '0', seed: '0', evn: '100', evl: '0,1,2,4,8,16', mxn: '50' };
+// The attack's defaults come from the core (its Params table: `evasionDefaults`, what
+// `mlsec attack --dry-run` prints). Two settings are the page's own, having no CLI command:
+// the robustness curve's ε list and the matrix's N.
+const PAGE_ONLY = { evl: '0,1,2,4,8,16', mxn: '50' };
+
+/** The core's defaults as the form's strings. */
+function formDefaults(d) {
+  const p = d.params;
+  const s = (v) => (v === null || v === undefined ? '' : String(v));
+  return { attack: p.attack, eps: String(+d.eps_255.toFixed(4)), norm: p.norm, steps: s(p.steps), queries: s(p.queries), target: s(p.target), defense: p.defense, adaptive: p.adaptive ? '1' : '0', seed: String(p.seed), evn: String(p.n), ...PAGE_ONLY };
+}
 const CHUNK = 10;
 const MATRIX_ATTACKS = ['fgsm', 'pgd', 'square'];
 const MATRIX_DEFENSES = ['none', 'jpeg:75', 'squeeze:4', 'median:2', 'noise:0.05'];
@@ -67,6 +77,7 @@ export default class EvasionPage {
     if (t.options.length === 1) {
       this.classNames.forEach((n, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = n; t.append(o); });
     }
+    if (!this.defaults) this.defaults = formDefaults(await this.core.call('evasionDefaults'));
     if (first) this.applyParams(p);
     if (!this.defaultsAsked) {
       this.defaultsAsked = true;
@@ -92,7 +103,7 @@ export default class EvasionPage {
 
   applyParams(p) {
     const $ = this.$;
-    const v = { ...DEFAULTS, ...Object.fromEntries(FIELDS.filter((f) => p.get(f) !== null).map((f) => [f, p.get(f)])) };
+    const v = { ...this.defaults, ...Object.fromEntries(FIELDS.filter((f) => p.get(f) !== null).map((f) => [f, p.get(f)])) };
     const setSel = (id, val) => { const el = $(id); if ([...el.options].some((o) => o.value === val)) el.value = val; };
     setSel('ev-attack', v.attack); setSel('ev-norm', v.norm); setSel('ev-target', v.target); setSel('ev-defense', v.defense);
     $('ev-eps').value = v.eps; $('ev-steps').value = v.steps; $('ev-queries').value = v.queries; $('ev-seed').value = v.seed;
@@ -177,7 +188,14 @@ export default class EvasionPage {
 
   progress(done, total, what) {
     this.$('evl-progress').value = total ? done / total : 0;
-    this.$('evl-progress-text').textContent = `${what}: ${done} of ${total} batches`;
+    // the time left, from this run's own pace (measured here, not a figure of the core's)
+    if (done === 0 || !this.startedAt) this.startedAt = performance.now();
+    let left = '';
+    if (done > 0 && done < total) {
+      const s = ((performance.now() - this.startedAt) / done) * (total - done) / 1000;
+      left = s < 90 ? ` · about ${Math.max(1, Math.round(s))} s left` : ` · about ${Math.round(s / 60)} min left`;
+    }
+    this.$('evl-progress-text').textContent = `${what}: ${done} of ${total} batches${left}`;
   }
 
   async evaluate() {
@@ -277,6 +295,8 @@ export default class EvasionPage {
       n = this.intIn('mx-n', 'N', 1, this.sampleCount || 1000);
     } catch (e) { this.showError(e.message); return; }
     this.showError(null);
+    this.matrixRun = { n, eps: req.norm === 'linf' ? req.eps : 8 / 255, seed: req.seed };
+    this.$('mx-caption').textContent = `Robust accuracy on ${n} images at L∞ ε ${+(this.matrixRun.eps * 255).toFixed(2)}/255 (seed ${req.seed}); two numbers: naive attacker / adaptive attacker.`;
     this.drawMatrixHead();
     // cells: each attack against each defence, naive and (where it differs) adaptive
     const jobs = [];
@@ -323,7 +343,9 @@ export default class EvasionPage {
     const naive = jobs.findIndex((j) => j.a === a && j.d === d && !j.adaptive);
     const adapt = jobs.findIndex((j) => j.a === a && j.d === d && j.adaptive);
     td.textContent = adapt < 0 ? pct(results[naive]) : `${pct(results[naive])} / ${pct(results[adapt])}`;
-    td.title = adapt < 0 ? 'robust accuracy' : 'robust accuracy: naive attacker / adaptive attacker';
+    const m = this.matrixRun;
+    const on = m ? ` on ${m.n} images at L∞ ε ${+(m.eps * 255).toFixed(2)}/255, seed ${m.seed}` : '';
+    td.title = adapt < 0 ? `robust accuracy${on}` : `robust accuracy${on}: naive attacker / adaptive attacker`;
     td.className = results[naive] && (adapt < 0 || results[adapt]) ? '' : 'pending';
     if (results[naive]) td.dataset.naive = String(results[naive].robustAcc);
     if (adapt >= 0 && results[adapt]) td.dataset.adaptive = String(results[adapt].robustAcc);

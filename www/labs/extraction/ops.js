@@ -19,8 +19,11 @@ export default function ops({ wasm, fetchBytes }) {
     async extractEvaluate() { return lab.evaluate(); },
     async extractReport() { return lab.report(); },
     async extractTransfer({ params }) { return lab.transfer(params); },
+    async extractTransferBegin({ params }) { return lab.transferBegin(params); },
+    async extractTransferStep() { const more = lab.transferStep(); return { more, done: lab.transferDone() }; },
+    async extractTransferFinish() { return lab.transferFinish(); },
     async extractKeys() { return lab.keys(); },
-    async extractLog({ count }) { return lab.log(count); },
+    async extractLog({ count, at }) { return at === undefined || at === null ? lab.log(count) : lab.logAt(at, count); },
     async extractVerify() { return lab.verify(); },
     async extractTamper({ seq }) { return lab.tamper(seq); },
   };

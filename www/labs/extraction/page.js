@@ -143,9 +143,18 @@ export default class ExtractionLab {
     const r = run.report;
     const polished = !this.cancelled && attack.polish > 0 ? ` after ${attack.polish} polish epochs` : '';
     // what to change to see the lesson, when this run is too small to show it
-    const hint = !this.cancelled && r.queries < 2000 && r.fidelity < 0.5
+    let hint = !this.cancelled && r.queries < 2000 && r.fidelity < 0.5
       ? ` Try: more queries — ${r.queries} is a small budget, and at this size the copy's fidelity moves by several points with the seed or the answer policy; the CLI's full preset (10,000 queries, CNN-BN, T 4, a polish) reaches about 80%.`
       : '';
+    // a label-only run that beats a full-probabilities one of the same size is a surprise to explain
+    const policyOf = (x) => x.report?.params?.policy;
+    const other = this.runs.slice(0, -1).reverse().find((o) => o.report && o.report.queries === r.queries && ['probs', 'label'].includes(policyOf(o)) && ['probs', 'label'].includes(policyOf(run)) && policyOf(o) !== policyOf(run));
+    if (!this.cancelled && other) {
+      const [lab, prob] = policyOf(run) === 'label' ? [r, other.report] : [other.report, r];
+      if (lab.fidelity >= prob.fidelity) {
+        hint += ` Why labels beat probabilities here: at ${r.queries} queries the gap between the two is within the run-to-run noise of the seed (try another seed); the probabilities' advantage shows with more queries and a softened teacher (temperature above 1) — the README measures labels costing 3.6 points at 10,000 queries.`;
+      }
+    }
     return `${this.cancelled ? 'Cancelled after' : 'Done:'} ${r.queries} queries in ${run.seconds.toFixed(1)} s (seed ${r.seed})${polished}: fidelity ${pct(r.fidelity)}, accuracy ${pct(r.accuracy)} (the victim: ${pct(r.victim_accuracy)}) on ${r.eval_images} held-out images.${r.alerts ? ` PRADA flagged the key at query ${r.alert_at}.` : ''}${r.blocked ? ` ${r.blocked} calls blocked.` : ''}${hint}`;
   }
 
@@ -182,7 +191,21 @@ export default class ExtractionLab {
   async transfer() {
     const params = this.typed();
     const eps = params.eps;
-    const r = await this.core.call('extractTransfer', { params });
+    // in steps of 64 images: a count, and Cancel between steps (the stolen model is kept)
+    const total = await this.core.call('extractTransferBegin', { params });
+    const $ = this.$;
+    const bar = $('ex-progress');
+    bar.hidden = false; bar.value = 0;
+    $('ex-cancel').hidden = false;
+    $('ex-status').textContent = `Transfer attack: 0 of ${total} images…`;
+    for (let more = true; more;) {
+      if (this.cancelled) return `Transfer attack cancelled (the stolen model is kept).`;
+      const s = await this.core.call('extractTransferStep');
+      more = s.more;
+      bar.value = s.done / total;
+      $('ex-status').textContent = `Transfer attack: ${s.done} of ${total} images…`;
+    }
+    const r = await this.core.call('extractTransferFinish');
     this.$('ex-transfer').replaceChildren(el('table', { class: 'grid', id: 'ex-transfer-table' },
       el('thead', {}, el('tr', {}, ...['perturbation (L∞ ε ' + eps + '/255)', 'victim fooled', 'surrogate fooled'].map((h) => el('th', {}, h)))),
       el('tbody', {},
@@ -199,7 +222,8 @@ export default class ExtractionLab {
 
   async refresh() {
     if (!this.ready) return;
-    const [keys, log] = [await this.core.call('extractKeys'), await this.core.call('extractLog', { count: 12 })];
+    // the last 12 entries, or, after a failed verification, the 12 around the first bad one
+    const [keys, log] = [await this.core.call('extractKeys'), await this.core.call('extractLog', { count: 12, at: this.badEntry ?? null })];
     this.$('ex-keys').querySelector('tbody').replaceChildren(...keys.map((k) => {
       const meter = el('meter', { min: '0', max: String(k.quota), value: String(k.used), title: `${k.used} of ${k.quota}` });
       const tr = el('tr', {}, el('td', {}, k.key), el('td', {}, k.used), el('td', {}, k.refused), el('td', {}, meter, ` ${(100 * k.used / k.quota).toFixed(k.used / k.quota < 0.01 ? 3 : 1)}%`),
@@ -207,6 +231,10 @@ export default class ExtractionLab {
       if (k.prada.alert) tr.className = 'flag';
       return tr;
     }));
+    const [first, last] = log.entries.length ? [log.entries[0].seq, log.entries[log.entries.length - 1].seq] : [0, -1];
+    this.$('ex-log-caption').textContent = log.entries.length
+      ? `Entries ${first}–${last} of ${log.total}${this.badEntry !== null && this.badEntry !== undefined ? `, around entry ${this.badEntry}, where the chain breaks (flagged rows: from it on)` : ' (the newest)'}.`
+      : 'No calls yet.';
     this.$('ex-log').querySelector('tbody').replaceChildren(...log.entries.map((e) => {
       const tr = el('tr', {}, el('td', {}, e.seq), el('td', {}, e.key), el('td', {}, (e.time_ms / 1000).toFixed(2)), el('td', {}, e.input.slice(0, 12) + '…'), el('td', {}, e.status), el('td', {}, e.output.length > 48 ? `${e.output.slice(0, 48)}…` : e.output));
       if (this.badEntry !== null && this.badEntry !== undefined && e.seq >= this.badEntry) tr.className = 'flag';

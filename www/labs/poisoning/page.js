@@ -135,7 +135,18 @@ export default class PoisoningLab {
     const out = this.$('po-forensics');
     const flaggedCells = r.drift.filter((c) => c.flagged);
     const chain = r.audit.chain;
+    // the drift the log explains: the tie with the most records from unexpected uploads
+    const tie = [...r.ties].sort((a, b) => b.unexpected_uploads - a.unexpected_uploads)[0];
+    const oddUploaders = r.audit.uploaders.filter((u) => !u.registered || u.out_of_hours > 0);
+    const summary = [
+      `${flaggedCells.length} of ${r.drift.length} data cells drift${tie && tie.unexpected_uploads > 0 ? `, and in ${tie.cell} the drift (${tie.tokens.slice(0, 4).join(', ')}) comes with ${tie.unexpected_uploads} of ${tie.records} records from an unexpected upload` : ''}`,
+      `${r.slices.filter((x) => x.flagged).length} of ${r.slices.length} performance slices got worse`,
+      `${oddUploaders.length} uploader(s) unregistered or out of hours${oddUploaders.length ? ` (${oddUploaders.map((u) => `${u.uploader} via ${u.source}`).join('; ')})` : ''}`,
+      `${r.flagged.length} records flagged by two signals or more (precision ${r.precision.toFixed(2)}, recall ${r.recall.toFixed(2)})`,
+      `removing them takes the backdoor from ${pct(r.remediation.asr_before)} to ${pct(r.remediation.asr_after)}`,
+    ];
     out.replaceChildren(
+      el('p', { id: 'po-summary', class: 'verdict' }, `In short: ${summary.join('; ')}. The tables below are the evidence.`),
       el('h4', {}, `Distribution tests: ${flaggedCells.length} of ${r.drift.length} cells flagged (G-test per token, Benjamini–Hochberg; KS and PSI on numeric features)`),
       table(['cell', 'records', 'significant tokens (q<0.01)', 'most over-represented tokens', 'max PSI', 'min KS p'],
         r.drift.filter((c) => c.flagged || c.batch === null).map((c) => ({ flagged: c.flagged, cells: [c.scope, c.n, c.significant, c.top.slice(0, 5).map((t) => `${t.token} ×${t.lift.toFixed(0)}`).join(', '), Math.max(...c.numeric.map((n) => n.psi)).toFixed(2), Math.min(...c.numeric.map((n) => n.ks_p)).toExponential(1)] })), (x) => x.flagged),
@@ -163,6 +174,7 @@ export default class PoisoningLab {
     const r = await this.core.call('poisonDp', { request: this.request() });
     $('dp-result').replaceChildren(
       el('p', { id: 'dp-eps' }, `ε = ${r.epsilon.toFixed(3)} at δ = ${r.config.delta} (RDP order ${r.order}, ${r.steps} steps), trained on data with ${r.poisoned} poisoned records.`),
+      el('p', { class: 'muted' }, `What ε says: with probability at least 1 − δ, adding or removing any one training e-mail changes the probability of any outcome of training by a factor of at most e^ε (here ${Math.exp(r.epsilon).toFixed(1)}). It bounds what one record can do; ${r.poisoned} poisoned records together are a group, bounded far more loosely — which is why the backdoor weakens but does not vanish.`),
       table(['filter', 'accuracy', 'ham FPR', 'ASR'], [
         { cells: ['DP-SGD logistic regression', pct(r.private.accuracy), pct(r.private.false_positive_rate), pct(r.private.asr)] },
         { cells: ['non-private logistic regression', pct(r.non_private.accuracy), pct(r.non_private.false_positive_rate), pct(r.non_private.asr)] }]));
@@ -181,7 +193,15 @@ export default class PoisoningLab {
 
   async inspect() {
     const raw = new TextEncoder().encode(this.$('po-raw').value);
-    const r = await this.core.call('poisonInspect', { raw, model: this.request().filter, seed: this.request().seed });
+    // the previous message never stays beside a verdict on this one
+    this.view('Reading your e-mail…', '');
+    let r;
+    try {
+      r = await this.core.call('poisonInspect', { raw, model: this.request().filter, seed: this.request().seed });
+    } catch (e) {
+      this.view(`Your e-mail was not read: ${e.message}`, '');
+      throw e;
+    }
     this.view(`Your e-mail: ${r.spam ? 'SPAM' : 'ham'} (P(spam) ${pct(r.probability)}, ${r.model}${r.html ? ', had an HTML part' : ''})`, `From: ${r.from}\nSubject: ${r.subject}\n\n${r.body}`);
   }
 }

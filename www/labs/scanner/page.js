@@ -56,6 +56,8 @@ export default class ScannerLab {
       return null;
     } finally {
       this.$('sc-cancel').hidden = true;
+      // focus follows the result (after the caller renders it)
+      setTimeout(() => this.$('sc-summary').focus(), 0);
     }
   }
 
