@@ -61,7 +61,7 @@ fn pgd_through_the_attacker_surface_changes_the_prediction_within_eps() {
         let l = m.logits(one, 1).ok().expect("logits");
         (0..10).max_by(|&a, &b| l[a].total_cmp(&l[b])).expect("ten classes")
     };
-    let out = match attacker.attack(one, label, req.into()) {
+    let out = match attacker.attack(one, label, req.into(), None) {
         Ok(o) => o,
         Err(_) => panic!("the attack failed in wasm"),
     };

@@ -82,7 +82,8 @@ self.onmessage = async (ev) => {
   try {
     await boot();
     if (!Object.hasOwn(ops, op)) throw new Error(`unknown operation ${op}`);
-    const result = await ops[op](args || {});
+    // a long op may report progress: the client hands it to the caller's onProgress
+    const result = await ops[op](args || {}, { progress: (p) => self.postMessage({ id, progress: p }) });
     self.postMessage({ id, ok: true, result });
   } catch (e) {
     // A RuntimeError is a wasm trap (a bug in the core): the instance is unusable, so the

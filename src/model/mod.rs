@@ -1,6 +1,7 @@
 //! Models as capabilities: anything that maps a [`Batch`] to logits is a [`Classifier`].
 
 pub mod check;
+pub mod counted;
 pub mod estimated;
 pub mod onnx;
 

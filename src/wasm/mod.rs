@@ -242,10 +242,20 @@ impl Attacker {
     }
 
     /// Attack one image (flat NCHW in [0, 1], 3×32×32) whose true class is `label`.
-    pub fn attack(&self, nchw: &[f32], label: usize, request: JsValue) -> Result<JsValue, JsError> {
+    /// `progress`, when given, is called with `{queries, gradients}` (what the attack has asked
+    /// of the model so far) after every gradient evaluation and every 20 queries.
+    pub fn attack(&self, nchw: &[f32], label: usize, request: JsValue, progress: Option<js_sys::Function>) -> Result<JsValue, JsError> {
         let p = evasion_params(request)?;
         let x = Batch::from_nchw(nchw, 1, 3, cifar::SIDE, cifar::SIDE)?;
-        let result = self.with_model(p.params().seed, |model| crate::labs::evasion::attack_one(&p, model, &x, label, self.note.clone()))?;
+        let mut report = |c: crate::model::counted::Calls| {
+            if let (Some(f), Ok(v)) = (&progress, serde_wasm_bindgen::to_value(&c)) {
+                let _ = f.call1(&JsValue::NULL, &v);
+            }
+        };
+        let result = self.with_model(p.params().seed, |model| {
+            let counted = crate::model::counted::Counted::new(model, 20, &mut report);
+            crate::labs::evasion::attack_one(&p, &counted, &x, label, self.note.clone())
+        })?;
         to_js(&result)
     }
 

@@ -75,6 +75,36 @@ test('FGSM on a sample changes the prediction, within ε, and the URL records th
   await ctx.close();
 });
 
+test('a running attack counts its gradient steps and queries against its budget', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=evasion&img=5&attack=pgd&eps=8&steps=12&seed=1`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#5:'));
+  const record = () => page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver(() => window.seen.push(document.getElementById('ev-progress').textContent))
+      .observe(document.getElementById('ev-progress'), { childList: true, characterData: true, subtree: true });
+  });
+  await record();
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  let seen = await page.evaluate(() => window.seen);
+  for (let k = 1; k <= 12; k++) assert.ok(seen.some((t) => t.startsWith(`PGD: ${k} of 12 gradient steps, `)), `step ${k}: ${seen.join(' | ')}`);
+  assert.equal(await page.textContent('#ev-progress'), '', 'cleared with the result');
+  // black-box: queries against the budget
+  await page.selectOption('#ev-attack', 'square');
+  await page.locator('#ev-queries').fill('400');
+  await page.locator('#ev-eps').fill('1');
+  await record();
+  await page.locator('#ev-run').click();
+  await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
+  seen = await page.evaluate(() => window.seen);
+  const q = Number(await page.locator('[data-fact="Model queries"]').textContent());
+  if (q >= 40) assert.ok(seen.some((t) => /^SQUARE: \d+ of 400 queries…$/.test(t)), `${q} queries: ${seen.join(' | ')}`);
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
 test('a black-box attack reports its queries; bad settings get a clear error', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=evasion&img=12&attack=square&eps=8&queries=200&seed=1`);

@@ -77,6 +77,39 @@ fn one_image_and_a_set_agree_and_tallies_match_the_report() {
 }
 
 #[test]
+fn a_counted_model_reports_what_the_attack_asked_of_it() {
+    use mlsec::model::counted::{Calls, Counted};
+    let bytes = model();
+    let (net, _) = evasion::load_model(&bytes, 0).unwrap();
+    let s = cifar::load(&cifar::data_dir(None), Split::Test, Some(1)).unwrap();
+    let x = s.batch(0, 1).unwrap();
+    let label = s.labels[0] as usize;
+    // PGD: one gradient per step, reported after each
+    let p = Params { attack: "pgd".into(), steps: Some(7), ..Params::default() }.check().unwrap();
+    let mut seen: Vec<Calls> = vec![];
+    let mut report = |c: Calls| seen.push(c);
+    let counted = Counted::new(net.as_ref(), 20, &mut report);
+    let one = evasion::attack_one(&p, &counted, &x, label, None).unwrap();
+    let total = counted.calls();
+    drop(counted);
+    assert_eq!(total.gradients, 7, "{total:?}");
+    assert_eq!(seen.iter().map(|c| c.gradients).collect::<Vec<_>>(), (1..=7).collect::<Vec<_>>());
+    assert!(one.linf <= p.spec.eps + 1e-6);
+    // Square: queries within its budget (plus the clean and final predictions), reported every 20
+    let p = Params { attack: "square".into(), queries: Some(100), ..Params::default() }.check().unwrap();
+    let mut seen: Vec<Calls> = vec![];
+    let mut report = |c: Calls| seen.push(c);
+    let counted = Counted::new(net.as_ref(), 20, &mut report);
+    evasion::attack_one(&p, &counted, &x, label, None).unwrap();
+    let total = counted.calls();
+    drop(counted);
+    assert_eq!(total.gradients, 0);
+    assert!(total.queries > 0 && total.queries <= 100 + 4, "{total:?}");
+    assert!(seen.windows(2).all(|w| w[1].queries >= w[0].queries + 20), "{seen:?}");
+    assert_eq!(seen.len(), total.queries / 20, "a report every 20 queries: {seen:?}");
+}
+
+#[test]
 fn mlsec_attack_prints_the_report_and_its_settings() {
     let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_mlsec")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
     let out = run(&["attack", "--model", "models/cifar10_resnet9.onnx", "--attack", "fgsm", "--eps", "4/255", "--n", "4", "--seed", "5", "--json"]);

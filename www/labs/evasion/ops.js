@@ -32,15 +32,15 @@ export default function ops(core) {
       return (await attackerFor(modelUrl)).evaluate(core.samples.nchw(start, count), core.samples.labels(start, count), request);
     },
     async summarize({ tallies }) { return wasm.summarize(tallies); },
-    async attackSample({ index, request }) {
+    async attackSample({ index, request }, job) {
       const rgba = core.samples.rgba(index);
-      const r = core.attacker.attack(wasm.rgbaToNchw(rgba), core.samples.label(index), request);
+      const r = core.attacker.attack(wasm.rgbaToNchw(rgba), core.samples.label(index), request, job?.progress);
       return { ...r, origRgba: rgba, squeezing: squeezing(wasm.rgbaToNchw(rgba), r.adv) };
     },
-    async attackUpload({ rgba, request }) {
+    async attackUpload({ rgba, request }, job) {
       // no true label: attack the model's own prediction
       const label = core.model.classify(rgba).top[0].class;
-      const r = core.attacker.attack(wasm.rgbaToNchw(rgba), label, request);
+      const r = core.attacker.attack(wasm.rgbaToNchw(rgba), label, request, job?.progress);
       return { ...r, origRgba: rgba, squeezing: squeezing(wasm.rgbaToNchw(rgba), r.adv) };
     },
     async certify({ index, rgba, sigma, n0, n, alpha, seed }) {

@@ -406,9 +406,17 @@ export default class EvasionPage {
     $('ev-run').textContent = 'Attacking…';
     const t = performance.now();
     try {
+      // what the attack has asked of the model so far, against its budget where it has one
+      const budget = this.attackBudget(req);
+      const onProgress = (c) => {
+        const q = budget.queries ? `${c.queries} of ${budget.queries} queries` : `${c.queries} model queries`;
+        const g = c.gradients ? `${c.gradients}${budget.steps ? ` of ${budget.steps}` : ''} gradient steps, ` : '';
+        $('ev-progress').textContent = `${req.attack.toUpperCase()}: ${g}${q}…`;
+      };
+      $('ev-progress').textContent = 'Attacking…';
       const res = this.source.kind === 'sample'
-        ? await this.core.call('attackSample', { index: this.source.index, request: req })
-        : await this.core.call('attackUpload', { rgba: this.source.rgba, request: req });
+        ? await this.core.call('attackSample', { index: this.source.index, request: req }, { onProgress })
+        : await this.core.call('attackUpload', { rgba: this.source.rgba, request: req }, { onProgress });
       res.ms = performance.now() - t;
       this.showResult(res);
     } catch (e) {
@@ -417,7 +425,17 @@ export default class EvasionPage {
       $('ev-run').disabled = false;
       $('ev-cancel').hidden = true;
       $('ev-run').textContent = 'Run attack';
+      $('ev-progress').textContent = '';
     }
+  }
+
+  /** The attack's own iteration and query budgets (the core's defaults where the form leaves them empty). */
+  attackBudget(req) {
+    const d = this.attackDefaults?.[req.attack] ?? {};
+    const whiteBox = !['square', 'hsja', 'simba'].includes(req.attack);
+    // PGD-style attacks take one gradient per step; the others' step counts are not one gradient each
+    const exact = ['fgsm', 'pgd'].includes(req.attack);
+    return { steps: exact ? (req.attack === 'fgsm' ? 1 : req.steps ?? d.steps) : null, queries: whiteBox ? null : req.queries ?? d.queries };
   }
 
   showResult(r) {
