@@ -308,3 +308,25 @@ mod hostile {
         assert_eq!(read_file(std::path::Path::new("models/cifar10_resnet9.onnx")).unwrap(), common::MODEL);
     }
 }
+
+/// Inputs the fuzzer (`fuzz/`, target onnx_load) found that reached a panic inside tract's shape
+/// inference (caught natively by the guard, a trap in the browser): each is refused by the gate
+/// with a sentence, never reaching tract.
+#[test]
+fn fuzzer_finds_are_refused_before_tract() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for (engine, r) in [
+            ("tract", OnnxClassifier::from_bytes(&bytes).map(|_| ())),
+            ("nn", mlsec::nn::Network::from_onnx(&bytes).map(|_| ())),
+        ] {
+            let e = r.expect_err(&format!("{} ({engine})", path.display())).to_string();
+            assert!(!e.contains("panic"), "{} ({engine}): {e}", path.display());
+        }
+        n += 1;
+    }
+    assert!(n >= 1);
+}

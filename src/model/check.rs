@@ -19,7 +19,7 @@
 
 use super::onnx::INPUT_SIDE;
 use crate::error::{Error, Result};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tract_onnx::pb::{tensor_shape_proto::dimension, type_proto, GraphProto, ModelProto, NodeProto, TensorProto};
 use tract_onnx::prelude::*;
 
@@ -124,6 +124,9 @@ fn structure(g: &GraphProto) -> Result<()> {
     if g.output.len() != 1 {
         return Err(Error::Model(format!("the model must have exactly one output (the logits), found {}", g.output.len())));
     }
+    // ranks where they follow from the input's 4 and the constants' dims (axis checks below)
+    let mut ranks: HashMap<String, usize> = g.initializer.iter().map(|t| (t.name.clone(), t.dims.len())).collect();
+    ranks.insert(inputs[0].name.clone(), 4);
     let mut known: HashSet<&str> = inits.clone();
     known.insert(inputs[0].name.as_str());
     for n in &g.node {
@@ -148,6 +151,7 @@ fn structure(g: &GraphProto) -> Result<()> {
             }
         }
         node(g, n, &name)?;
+        axes(n, &name, &mut ranks)?;
         known.extend(n.output.iter().map(|s| s.as_str()));
     }
     let out = &g.output[0].name;
@@ -297,6 +301,86 @@ fn node(g: &GraphProto, n: &NodeProto, name: &str) -> Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Axis attributes against the rank of the value they index, where the rank is known, and the
+/// rank of each output. tract's shape inference indexes shapes by these attributes unchecked
+/// (the fuzzer found `Flatten` with axis 9 on a rank-4 value: a panic natively caught, a trap in
+/// the browser), so they are checked here first.
+fn axes(n: &NodeProto, name: &str, ranks: &mut HashMap<String, usize>) -> Result<()> {
+    let rank = |i: usize| n.input.get(i).and_then(|v| ranks.get(v)).copied();
+    let attr_i = |key: &str| n.attribute.iter().find(|a| a.name == key).map(|a| a.i);
+    let attr_ints = |key: &str| n.attribute.iter().find(|a| a.name == key).map(|a| a.ints.clone());
+    let within = |key: &str, v: i64, r: usize, inclusive: bool| -> Result<()> {
+        let r = r as i64;
+        let hi = if inclusive { r } else { r - 1 };
+        if v < -r || v > hi {
+            return Err(Error::Model(format!("{name}: {key} {v} is outside the {r}-dimensional input's axes")));
+        }
+        Ok(())
+    };
+    let r0 = rank(0);
+    let out: Option<usize> = match n.op_type.as_str() {
+        "Identity" | "Dropout" | "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "Elu" | "Selu" | "HardSigmoid" | "Clip" | "Neg" | "Abs" | "Exp" | "Log"
+        | "Sqrt" | "BatchNormalization" | "Conv" | "MaxPool" | "AveragePool" | "LpPool" | "GlobalAveragePool" | "GlobalMaxPool" | "Cast" => r0,
+        "Softmax" | "LogSoftmax" | "Hardmax" => {
+            if let (Some(r), Some(a)) = (r0, attr_i("axis")) {
+                within("axis", a, r, false)?;
+            }
+            r0
+        }
+        "Flatten" => {
+            if let Some(r) = r0 {
+                within("axis", attr_i("axis").unwrap_or(1), r, true)?;
+            }
+            Some(2)
+        }
+        "Concat" => {
+            let rs: Vec<Option<usize>> = (0..n.input.len()).map(rank).collect();
+            if let (Some(Some(r)), Some(a)) = (rs.first(), attr_i("axis")) {
+                within("axis", a, *r, false)?;
+            }
+            rs.first().copied().flatten()
+        }
+        "Transpose" => {
+            if let (Some(r), Some(p)) = (r0, attr_ints("perm")) {
+                let mut sorted = p.clone();
+                sorted.sort();
+                if sorted != (0..r as i64).collect::<Vec<_>>() {
+                    return Err(Error::Model(format!("{name}: perm {p:?} is not a permutation of the {r} axes")));
+                }
+            }
+            r0
+        }
+        "Gather" | "Split" | "ReduceMean" | "ReduceSum" | "ReduceMax" | "ReduceMin" | "ArgMax" | "ArgMin" | "Squeeze" | "Unsqueeze" => {
+            let grows = n.op_type == "Unsqueeze";
+            if let Some(r) = r0 {
+                let listed = attr_ints("axes").unwrap_or_default();
+                let count = if grows { r + listed.len() } else { r };
+                for a in listed.iter().copied().chain(attr_i("axis")) {
+                    within("axis", a, count, false)?;
+                }
+            }
+            None
+        }
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Max" | "Min" | "Sum" => (0..n.input.len()).map(rank).collect::<Option<Vec<_>>>().and_then(|v| v.into_iter().max()),
+        "Gemm" => Some(2),
+        _ => None,
+    };
+    for o in &n.output {
+        match out {
+            Some(r) => ranks.insert(o.clone(), r),
+            None => ranks.remove(o),
+        };
+    }
+    if n.op_type == "Constant" {
+        if let Some(t) = n.attribute.iter().find(|a| a.name == "value").and_then(|a| a.t.as_ref()) {
+            if let Some(o) = n.output.first() {
+                ranks.insert(o.clone(), t.dims.len());
+            }
+        }
     }
     Ok(())
 }
