@@ -241,8 +241,31 @@ fn init<'a>(g: &'a GraphProto, n: &NodeProto, i: usize) -> Option<&'a TensorProt
     g.initializer.iter().find(|t| &t.name == name)
 }
 
+/// Inputs an operation needs at least (tract's shape rules index them unchecked: the fuzzer
+/// found a Flatten whose input list was empty). Operations not listed need one.
+fn min_inputs(op: &str) -> usize {
+    match op {
+        "Constant" | "RandomNormal" | "RandomUniform" => 0,
+        "BatchNormalization" => 5,
+        "Conv" | "ConvTranspose" | "Gemm" | "MatMul" | "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Reshape" | "Gather" | "Equal" | "Less"
+        | "Greater" | "PRelu" | "Expand" | "Tile" | "Where" => {
+            if op == "Where" {
+                3
+            } else {
+                2
+            }
+        }
+        _ => 1,
+    }
+}
+
 /// Per-operation attribute checks (windows, Conv weights and bias, BatchNormalization vectors).
 fn node(g: &GraphProto, n: &NodeProto, name: &str) -> Result<()> {
+    let given = n.input.iter().take_while(|i| !i.is_empty()).count();
+    let need = min_inputs(&n.op_type);
+    if given < need {
+        return Err(Error::Model(format!("{name} has {given} input(s); it needs at least {need}")));
+    }
     let windowed = matches!(n.op_type.as_str(), "Conv" | "ConvTranspose" | "MaxPool" | "AveragePool" | "LpPool");
     if windowed {
         let range = |key: &str, lo: i64| -> Result<()> {
