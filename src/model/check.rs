@@ -331,7 +331,9 @@ fn node(g: &GraphProto, n: &NodeProto, name: &str) -> Result<()> {
 /// Axis attributes against the rank of the value they index, where the rank is known, and the
 /// rank of each output. tract's shape inference indexes shapes by these attributes unchecked
 /// (the fuzzer found `Flatten` with axis 9 on a rank-4 value: a panic natively caught, a trap in
-/// the browser), so they are checked here first.
+/// the browser; and a BatchNormalization of a 1-D value: an out-of-bounds read in release), so
+/// they are checked here first. Where a rank is unknown (an operation not followed here) the
+/// check is skipped: tract's own rules then decide.
 fn axes(n: &NodeProto, name: &str, ranks: &mut HashMap<String, usize>) -> Result<()> {
     let rank = |i: usize| n.input.get(i).and_then(|v| ranks.get(v)).copied();
     let attr_i = |key: &str| n.attribute.iter().find(|a| a.name == key).map(|a| a.i);
@@ -345,9 +347,20 @@ fn axes(n: &NodeProto, name: &str, ranks: &mut HashMap<String, usize>) -> Result
         Ok(())
     };
     let r0 = rank(0);
+    // operations that read a data format (N, C, spatial axes) index the shape unchecked in
+    // tract (`get_unchecked`): a BatchNormalization fed a 1-D weight read out of bounds
+    let least = match n.op_type.as_str() {
+        "BatchNormalization" => 2,
+        "Conv" | "ConvTranspose" | "MaxPool" | "AveragePool" | "LpPool" | "GlobalAveragePool" | "GlobalMaxPool" | "InstanceNormalization" | "LRN" => 3,
+        _ => 0,
+    };
+    if let Some(r) = r0.filter(|&r| r < least) {
+        return Err(Error::Model(format!("{name} needs an input with at least {least} axes (N, C, …), got {r}")));
+    }
     let out: Option<usize> = match n.op_type.as_str() {
         "Identity" | "Dropout" | "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "Elu" | "Selu" | "HardSigmoid" | "Clip" | "Neg" | "Abs" | "Exp" | "Log"
-        | "Sqrt" | "BatchNormalization" | "Conv" | "MaxPool" | "AveragePool" | "LpPool" | "GlobalAveragePool" | "GlobalMaxPool" | "Cast" => r0,
+        | "Sqrt" | "BatchNormalization" | "Conv" | "ConvTranspose" | "MaxPool" | "AveragePool" | "LpPool" | "GlobalAveragePool" | "GlobalMaxPool" | "Cast"
+        | "Pad" | "Slice" | "Resize" | "Upsample" | "InstanceNormalization" | "LRN" => r0,
         "Softmax" | "LogSoftmax" | "Hardmax" => {
             if let (Some(r), Some(a)) = (r0, attr_i("axis")) {
                 within("axis", a, r, false)?;
