@@ -151,3 +151,79 @@ fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
         assert!(err.contains("could not be written") && !err.contains("panicked"), "{err}");
     }
 }
+
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A length-delimited protobuf field.
+fn field(no: u64, body: &[u8], out: &mut Vec<u8>) {
+    varint(no << 3 | 2, out);
+    varint(body.len() as u64, out);
+    out.extend_from_slice(body);
+}
+
+#[test]
+fn a_1_gib_onnx_is_walked_in_little_memory_and_checked_past_its_weights() {
+    // graph { initializer { dims [2^30], uint8, name "w", raw_data: 1 GiB of zeros (a hole) }
+    //         initializer { name "leak", no data type, external_data location "/etc/passwd" } }
+    const N: u64 = 1 << 30;
+    let mut head = Vec::new();
+    varint(1 << 3, &mut head); // dims
+    varint(N, &mut head);
+    varint(2 << 3, &mut head); // data_type uint8
+    varint(2, &mut head);
+    field(8, b"w", &mut head);
+    varint(9 << 3 | 2, &mut head); // raw_data's key and length; the bytes follow as a hole
+    varint(N, &mut head);
+    let mut entry = Vec::new();
+    field(1, b"location", &mut entry);
+    field(2, b"/etc/passwd", &mut entry);
+    let mut leak = Vec::new();
+    field(8, b"leak", &mut leak);
+    field(13, &entry, &mut leak);
+    varint(14 << 3, &mut leak);
+    varint(1, &mut leak);
+    let mut tail = Vec::new();
+    field(5, &leak, &mut tail);
+    let first_len = head.len() as u64 + N;
+    let mut graph_head = Vec::new();
+    varint(5 << 3 | 2, &mut graph_head);
+    varint(first_len, &mut graph_head);
+    let graph_len = graph_head.len() as u64 + first_len + tail.len() as u64;
+    let mut file = Vec::new();
+    varint(7 << 3 | 2, &mut file);
+    varint(graph_len, &mut file);
+    file.extend_from_slice(&graph_head);
+    file.extend_from_slice(&head);
+    let dir = std::env::temp_dir().join(format!("mlsec-big-onnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.onnx");
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(&file).unwrap();
+        f.seek(SeekFrom::Current(N as i64)).unwrap();
+        f.write_all(&tail).unwrap();
+    }
+    // under a 512 MiB address-space limit: reading the file into memory would fail
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 524288; exec \"$0\" scan \"$1\" --format json", env!("CARGO_BIN_EXE_mlsec")])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let findings = &v["files"][0]["findings"];
+    assert_eq!(findings.as_array().unwrap().len(), 2, "{findings}");
+    // an unknown data type does not hide where the tensor reads from
+    assert_eq!(findings[0]["rule"], "onnx.external-data");
+    assert_eq!(findings[0]["severity"], "CRITICAL");
+    assert_eq!(findings[1]["rule"], "onnx.tensor-type");
+}

@@ -83,16 +83,19 @@ async function go(lab, params) {
     const page = await load(lab);
     if (current !== lab) return;
     shownOnce.add(lab.id);
+    if (lab.images) await images.start(params);
+    // the lab applies its settings before the image named in the URL is selected: a selection
+    // shown beside the form means the form holds the URL's settings
+    await page.show(params, first || carriesSettings(params));
+    if (current !== lab) return;
     if (lab.images) {
-      await images.start(params);
       const img = params.get('img');
       if (img !== null && img !== '') {
         if (!/^\d+$/.test(img)) showError(`There is no test image “${img}”: img is an image number, #0–#${images.total - 1}.`);
         else if (Number(img) !== images.selected) await images.select(Number(img));
       }
+      if (current !== lab) return;
     }
-    await page.show(params, first || carriesSettings(params));
-    if (current !== lab) return;
     if ($('status').textContent.startsWith('Loading the ')) status('Ready.');
     await writeHash();
   } catch (e) {

@@ -158,8 +158,6 @@ pub struct Limits {
     pub max_members: usize,
     /// Bytes decompressed from one archive, in total.
     pub max_decompressed: u64,
-    /// Bytes of one ONNX file or one JSON config read into memory.
-    pub max_in_memory: u64,
     /// Ops kept in a pickle disassembly (0 = none).
     pub disassembly_ops: usize,
     /// Wall-clock budget for one file, in seconds, checked while walking.
@@ -200,7 +198,6 @@ impl Default for Limits {
             max_nesting: 64,
             max_members: 100_000,
             max_decompressed: 16 << 30,
-            max_in_memory: 2 << 30,
             disassembly_ops: 0,
             max_seconds: 300.0,
             #[cfg(not(target_arch = "wasm32"))]

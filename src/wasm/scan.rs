@@ -71,9 +71,7 @@ fn browser_clock() -> f64 {
 }
 
 fn limits(disassemble: bool) -> Limits {
-    // wasm32 has 4 GiB of address space: keep in-memory reads (ONNX files, configs) well below.
     Limits {
-        max_in_memory: 512 << 20,
         disassembly_ops: if disassemble { 20_000 } else { 0 },
         clock: Some(browser_clock),
         ..Limits::default()
