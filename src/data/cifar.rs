@@ -36,6 +36,8 @@ pub const ZIP_NAME: &str = "cifar10-jpeg.zip";
 
 /// Images in CIFAR-10's test split.
 pub const TEST_IMAGES: usize = 10_000;
+/// Images in CIFAR-10's training split.
+pub const TRAIN_IMAGES: usize = 50_000;
 
 /// Images with labels: `pixels` holds `labels.len()` RGB images of 32×32, interleaved, one
 /// after another.
@@ -85,6 +87,14 @@ impl Split {
             "train" => Ok(Split::Train),
             "test" => Ok(Split::Test),
             _ => Err(Error::InvalidArgument(format!("split must be `train` or `test`, not `{s}`"))),
+        }
+    }
+
+    /// The split's number of images.
+    pub fn size(self) -> usize {
+        match self {
+            Split::Train => TRAIN_IMAGES,
+            Split::Test => TEST_IMAGES,
         }
     }
 

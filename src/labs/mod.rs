@@ -3,6 +3,7 @@
 //! (what the page shows and `mlsec … --json` prints). The wasm and CLI façades only convert
 //! types.
 
+pub mod classify;
 pub mod evasion;
 pub mod extraction;
 pub mod poisoning;

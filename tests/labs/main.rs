@@ -1,5 +1,6 @@
 //! The labs' tests, one module per lab (`tests/labs/<lab>.rs`), one test binary.
 
+mod classify;
 mod evasion;
 mod extraction;
 mod scanner;

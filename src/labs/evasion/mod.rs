@@ -7,16 +7,16 @@ pub mod params;
 pub mod report;
 
 pub use params::{Params, ValidParams};
-pub use report::{ClassAccuracy, Ranked, Report, Side, Single};
+pub use report::{ClassAccuracy, Report, Side, Single};
+pub use crate::labs::classify::{class_name, Ranked};
 
 use crate::attacks::evasion::run::{self, Tally};
 use crate::attacks::evasion::Adversarial;
-use crate::data::cifar;
 use crate::defenses;
 use crate::error::Result;
 use crate::model::estimated::Estimated;
 use crate::model::onnx::OnnxClassifier;
-use crate::model::{softmax, top_k, Classifier, Differentiable};
+use crate::model::{softmax, Classifier, Differentiable};
 use crate::nn::Network;
 use crate::rng::Rng;
 use crate::tensor::{norms, Batch};
@@ -41,15 +41,6 @@ pub fn load_model(bytes: &[u8], seed: u64) -> Result<(Box<dyn Differentiable + S
 /// `classifier` behind NES gradient estimates, seeded from the run seed.
 pub fn estimated<C: Classifier>(classifier: C, seed: u64) -> Result<Estimated<C>> {
     Estimated::new(classifier, NES_SAMPLES, NES_SIGMA, seed)
-}
-
-/// The class's name (CIFAR-10's when the model has ten classes).
-pub fn class_name(class: usize, classes: usize) -> String {
-    if classes == cifar::CLASSES.len() {
-        cifar::CLASSES[class].to_string()
-    } else {
-        format!("class {class}")
-    }
 }
 
 /// Attack `x` (`[N, 3, 32, 32]` in [0, 1], true `labels`) batch by batch through the defence;
@@ -119,7 +110,7 @@ pub fn attack_one(p: &ValidParams, model: &dyn Differentiable, x: &Batch, label:
         let adv = run::run(spec, target, x, &goal, &mut Rng::seeded(params.seed))?;
         let side = |b: &Batch| -> Result<Side> {
             let row: Vec<f32> = softmax(&target.logits(b)?).row(0).to_vec();
-            let top: Vec<Ranked> = top_k(&row, 3).into_iter().map(|(class, probability)| Ranked { class, name: class_name(class, target.classes()), probability }).collect();
+            let top: Vec<Ranked> = crate::labs::classify::ranked(&row, 3, target.classes());
             Ok(Side { predicted: top.first().map(|t| t.class).unwrap_or(0), probabilities: row, top })
         };
         let clean = side(x)?;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::Params;
+use crate::labs::classify::Ranked;
 
 /// Clean and robust accuracy of one class.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -62,14 +63,6 @@ pub struct Report {
     pub per_class: BTreeMap<String, ClassAccuracy>,
     /// Wall time of the attack (measured by the caller).
     pub seconds: f64,
-}
-
-/// A class and its probability, in [0, 1].
-#[derive(Clone, Debug, Serialize)]
-pub struct Ranked {
-    pub class: usize,
-    pub name: String,
-    pub probability: f32,
 }
 
 /// The model's output on one image.

@@ -2,38 +2,14 @@
 //! remediate, and the differentially private alternative. Its settings: [`params::Params`].
 
 pub mod params;
+pub mod report;
 pub use params::{Params, ValidParams};
+pub use report::{CurvePoint, DictionaryReport, DpReport, DpSide, ForensicsReport, PoisonReport, SweepReport, TriggerPoint};
 
 use crate::attacks::poisoning::{backdoor, dictionary};
-use crate::spam::filter::{Kind, Metrics};
+use crate::spam::filter::Kind;
 use crate::spam::{Lab, Source};
 use crate::Result;
-use serde::Serialize;
-
-/// Clean vs poisoned filter for one backdoor configuration.
-#[derive(Clone, Debug, Serialize)]
-pub struct PoisonReport {
-    pub model: Kind,
-    pub seed: u64,
-    pub trigger: String,
-    pub rate: f64,
-    pub source: Source,
-    /// Times the trigger went into each message ([`backdoor::Backdoor::insertions`]).
-    pub insertions: usize,
-    /// Number of injected records.
-    pub poisoned: usize,
-    pub train_size: usize,
-    pub clean: Metrics,
-    pub poisoned_metrics: Metrics,
-    /// Test accuracy of the clean and the poisoned filter.
-    pub clean_acc: f64,
-    pub poisoned_acc: f64,
-    /// Triggered held-out spam that passes: poisoned filter, and the clean filter for contrast.
-    pub asr: f64,
-    pub asr_clean_model: f64,
-    /// Ids of the injected records.
-    pub poison_ids: Vec<u32>,
-}
 
 /// Reset the lab, train the clean filter, inject `cfg`, train the poisoned one, score both.
 pub fn poison(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<PoisonReport> {
@@ -64,38 +40,6 @@ pub fn poison(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<Poi
     })
 }
 
-/// One point of the ASR-vs-poison-rate curve.
-#[derive(Clone, Debug, Serialize)]
-pub struct CurvePoint {
-    pub rate: f64,
-    pub poisoned: usize,
-    pub clean_acc: f64,
-    pub asr: f64,
-}
-
-/// ASR and clean accuracy at each rate (the lab is left poisoned at the last rate).
-/// One trigger of a sweep.
-#[derive(Clone, Debug, Serialize)]
-pub struct TriggerPoint {
-    pub trigger: String,
-    pub insertions: usize,
-    pub asr: f64,
-    pub clean_acc: f64,
-    pub poisoned_acc: f64,
-}
-
-/// The attack over many triggers: does it hold for any innocuous phrase, not just one?
-#[derive(Clone, Debug, Serialize)]
-pub struct SweepReport {
-    pub model: Kind,
-    pub seed: u64,
-    pub rate: f64,
-    pub triggers: Vec<TriggerPoint>,
-    pub mean_asr: f64,
-    pub min_asr: f64,
-    /// The largest fall in clean accuracy, poisoned against clean (points of 1).
-    pub max_accuracy_drop: f64,
-}
 
 /// `cfg`'s attack with `n` triggers drawn by `cfg.seed` ([`backdoor::random_trigger`]) in
 /// place of its own.
@@ -118,6 +62,7 @@ pub fn sweep(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, n: usize) -> R
 /// The poison rates of the attack-success curve (the page and `mlsec poison --curve`).
 pub const CURVE_RATES: [f64; 8] = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1];
 
+/// ASR and clean accuracy at each rate (the lab is left poisoned at the last rate).
 pub fn curve(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, rates: &[f64]) -> Result<Vec<CurvePoint>> {
     let mut out = Vec::with_capacity(rates.len());
     for &rate in rates {
@@ -129,17 +74,6 @@ pub fn curve(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor, rates: &[f64])
     Ok(out)
 }
 
-/// The availability attack for contrast: ham false-positive rate before and after.
-#[derive(Clone, Debug, Serialize)]
-pub struct DictionaryReport {
-    pub model: Kind,
-    pub rate: f64,
-    pub words: usize,
-    pub poisoned: usize,
-    pub clean: Metrics,
-    pub attacked: Metrics,
-}
-
 pub fn dictionary_attack(lab: &mut Lab, kind: Kind, rate: f64, words: usize, seed: u64) -> Result<DictionaryReport> {
     lab.reset();
     let clean = lab.evaluate(&lab.train(kind, seed)?);
@@ -147,19 +81,6 @@ pub fn dictionary_attack(lab: &mut Lab, kind: Kind, rate: f64, words: usize, see
     let attacked = lab.evaluate(&lab.train(kind, seed)?);
     lab.reset();
     Ok(DictionaryReport { model: kind, rate, words, poisoned: ids.len(), clean, attacked })
-}
-
-/// The investigation of a poisoned pipeline and its remediation.
-#[derive(Clone, Debug, Serialize)]
-pub struct ForensicsReport {
-    pub model: Kind,
-    pub seed: u64,
-    pub poisoned: usize,
-    #[serde(flatten)]
-    pub investigation: crate::defenses::forensics::Investigation,
-    pub precision: f64,
-    pub recall: f64,
-    pub remediation: crate::defenses::forensics::Remediation,
 }
 
 /// Inject `cfg`, investigate, remove what at least two signals flag, retrain.
@@ -170,26 +91,6 @@ pub fn forensics(lab: &mut Lab, kind: Kind, cfg: &backdoor::Backdoor) -> Result<
     let inv = forensics::investigate(lab, kind, cfg.seed)?;
     let remediation = forensics::remediate(lab, kind, &inv.flagged, &cfg.trigger, cfg.insertions(), cfg.seed)?;
     Ok(ForensicsReport { model: kind, seed: cfg.seed, poisoned: ids.len(), precision: inv.score.precision, recall: inv.score.recall, investigation: inv, remediation })
-}
-
-/// One filter's figures in the DP comparison.
-#[derive(Clone, Debug, Serialize)]
-pub struct DpSide {
-    pub accuracy: f64,
-    pub false_positive_rate: f64,
-    pub asr: f64,
-}
-
-/// DP-SGD logistic regression vs the non-private one, both trained on the poisoned data.
-#[derive(Clone, Debug, Serialize)]
-pub struct DpReport {
-    pub config: crate::privacy::dpsgd::DpConfig,
-    pub steps: u64,
-    pub epsilon: f64,
-    pub order: f64,
-    pub poisoned: usize,
-    pub private: DpSide,
-    pub non_private: DpSide,
 }
 
 pub fn dp(lab: &mut Lab, dp: &crate::privacy::dpsgd::DpConfig, cfg: &backdoor::Backdoor) -> Result<DpReport> {
