@@ -2,7 +2,7 @@
 //! output policy's invariants, PRADA's mechanics, and Shapiro–Wilk against scipy.
 
 use mlsec::api::audit::AuditLog;
-use mlsec::api::policy::{apply, Policy};
+use mlsec::api::policy::{Policy, Postprocessor};
 use mlsec::api::prada::Prada;
 use mlsec::api::ratelimit::TokenBucket;
 use mlsec::api::{Api, Config, Refusal};
@@ -63,26 +63,26 @@ fn audit_log_detects_an_edited_or_deleted_record() {
 fn output_policies_keep_their_invariants() {
     let p = [0.05f32, 0.6, 0.2, 0.1, 0.05];
     let mut rng = Rng::seeded(0);
-    let full = apply(&Policy::Probs, &p, &mut rng);
+    let full = Policy::Probs.answer(&p, &mut rng);
     assert_eq!((full.label, full.probs.as_deref()), (Some(1), Some(&p[..])));
-    let label = apply(&Policy::Label, &p, &mut rng);
+    let label = Policy::Label.answer(&p, &mut rng);
     assert_eq!((label.label, label.probs), (Some(1), None));
-    let top2 = apply(&Policy::parse("topk:2").unwrap(), &p, &mut rng).probs.unwrap();
+    let top2 = Policy::parse("topk:2").unwrap().answer(&p, &mut rng).probs.unwrap();
     assert_eq!(top2, vec![0.0, 0.6, 0.2, 0.0, 0.0]);
-    let r = apply(&Policy::parse("round:1").unwrap(), &p, &mut rng).probs.unwrap();
+    let r = Policy::parse("round:1").unwrap().answer(&p, &mut rng).probs.unwrap();
     assert!(r.iter().all(|v| ((v * 10.0).round() - v * 10.0).abs() < 1e-5));
     for policy in ["noise:0.05", "rsig:1.0", "rsig:0.5:0.2"] {
-        let a = apply(&Policy::parse(policy).unwrap(), &p, &mut rng);
+        let a = Policy::parse(policy).unwrap().answer(&p, &mut rng);
         let q = a.probs.unwrap();
         assert!((q.iter().sum::<f32>() - 1.0).abs() < 1e-5 && q.iter().all(|v| (0.0..=1.0).contains(v)), "{policy}: {q:?}");
         assert_eq!(q.len(), p.len());
     }
     // ReverseSigmoid keeps the top class (it perturbs confidences, not the decision, here)
-    let q = apply(&Policy::parse("rsig:1.0").unwrap(), &p, &mut rng);
+    let q = Policy::parse("rsig:1.0").unwrap().answer(&p, &mut rng);
     assert_eq!(q.label, Some(1));
     assert_ne!(q.probs.unwrap(), p.to_vec());
-    assert_eq!(apply(&Policy::parse("abstain:0.7").unwrap(), &p, &mut rng).label, None);
-    assert_eq!(apply(&Policy::parse("abstain:0.5").unwrap(), &p, &mut rng).label, Some(1));
+    assert_eq!(Policy::parse("abstain:0.7").unwrap().answer(&p, &mut rng).label, None);
+    assert_eq!(Policy::parse("abstain:0.5").unwrap().answer(&p, &mut rng).label, Some(1));
     for bad in ["topk:0", "round:x", "rsig", "abstain:2", "softmax"] {
         assert!(Policy::parse(bad).is_err(), "{bad}");
     }

@@ -5,7 +5,8 @@ mod common;
 
 use mlsec::attacks::evasion::run::{self, AttackKind, AttackSpec};
 use mlsec::data::cifar::{self, Split};
-use mlsec::defenses::{preprocessor, Adaptivity, Defended};
+use mlsec::defenses::preprocessor::{self, Preprocessor};
+use mlsec::defenses::{Adaptivity, Defended};
 use mlsec::model::{Classifier, Differentiable};
 use mlsec::nn::Network;
 use mlsec::rng::Rng;
@@ -97,8 +98,8 @@ fn bit_depth_reduction_falls_to_bpda() {
     let (m, x, y) = setup(50);
     let pre = preprocessor::parse("squeeze:3").unwrap();
     let spec = AttackSpec { steps: Some(10), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
-    let naive = Defended::new(&m, pre.as_ref(), Adaptivity::Naive, 1).unwrap();
-    let adaptive = Defended::new(&m, pre.as_ref(), Adaptivity::Adaptive { eot: 1 }, 1).unwrap();
+    let naive = Defended::new(&m, &pre, Adaptivity::Naive, 1).unwrap();
+    let adaptive = Defended::new(&m, &pre, Adaptivity::Adaptive { eot: 1 }, 1).unwrap();
     let (_, rn) = attack(&spec, &naive, &x, &y, 0);
     let (_, ra) = attack(&spec, &adaptive, &x, &y, 0);
     assert!(ra.robust_acc + 0.1 < rn.robust_acc || ra.robust_acc <= 0.1, "naive {} vs adaptive {}", rn.robust_acc, ra.robust_acc);

@@ -9,7 +9,7 @@ pub mod prada;
 pub mod ratelimit;
 
 use crate::rng::Rng;
-use policy::{apply, Answer, Policy};
+use policy::{Answer, Policy, Postprocessor};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -167,7 +167,7 @@ impl<F: FnMut(&[f32], usize) -> crate::Result<Vec<f32>>> Api<F> {
             let p = &probs[k * self.classes..(k + 1) * self.classes];
             k += 1;
             c.used += 1;
-            let answer = apply(&self.config.policy, p, &mut self.rng);
+            let answer = self.config.policy.answer(p, &mut self.rng);
             if self.config.prada {
                 let top = p.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (j, &v)| if v > bv { (j, v) } else { (bi, bv) }).0;
                 c.prada.observe(image(i), top);

@@ -3,9 +3,32 @@
 //! ReverseSigmoid (Lee et al. 2019, "Defending against NN model stealing attacks using
 //! deceptive perturbations"; the form in IBM ART) and confidence thresholding (abstain below τ).
 
+use crate::model::{softmax, Classifier, Differentiable, GradientKind};
 use crate::rng::Rng;
+use crate::tensor::Batch;
 use crate::{Error, Result};
+use ndarray::{Array2, Array4};
 use serde::Serialize;
+use std::sync::Mutex;
+
+/// What a model's probabilities go through before a caller sees them: an output policy. The
+/// mock API answers through one, and the evasion lab's black-box attacker can be made to
+/// (`--policy`): the same [`Policy`] values, the same code.
+pub trait Postprocessor {
+    /// The form [`Policy::parse`] reads, e.g. `topk:3`.
+    fn name(&self) -> String;
+    /// The answer for one image's probabilities (`rng` for randomized policies).
+    fn answer(&self, probs: &[f32], rng: &mut Rng) -> Answer;
+}
+
+impl Postprocessor for Policy {
+    fn name(&self) -> String {
+        self.to_string()
+    }
+    fn answer(&self, probs: &[f32], rng: &mut Rng) -> Answer {
+        apply(self, probs, rng)
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "policy", rename_all = "snake_case")]
@@ -96,7 +119,7 @@ fn renormalise(p: &mut [f32]) {
 }
 
 /// Apply `policy` to the victim's probabilities (`rng` for the noise policy only).
-pub fn apply(policy: &Policy, probs: &[f32], rng: &mut Rng) -> Answer {
+fn apply(policy: &Policy, probs: &[f32], rng: &mut Rng) -> Answer {
     if probs.is_empty() {
         return Answer { label: None, probs: None };
     }
@@ -142,5 +165,102 @@ pub fn apply(policy: &Policy, probs: &[f32], rng: &mut Rng) -> Answer {
                 Answer { label: Some(top), probs: Some(probs.to_vec()) }
             }
         }
+    }
+}
+
+/// Scores that carry an [`Answer`] (softmax gives back what was answered): log-probabilities;
+/// a label alone is a one-hot (0 for the label, −100 elsewhere); an abstention is uniform.
+fn scores(a: &Answer, classes: usize) -> Vec<f32> {
+    match (&a.probs, a.label) {
+        (Some(p), _) => p.iter().map(|&v| v.max(1e-30).ln()).collect(),
+        (None, Some(l)) => (0..classes).map(|c| if c == l { 0.0 } else { -100.0 }).collect(),
+        (None, None) => vec![0.0; classes],
+    }
+}
+
+/// A model seen only through a [`Postprocessor`], as a client of the API sees it: its logits
+/// are the answers' [`scores`]. It gives no gradients (a black-box attacker's view).
+pub struct Answered<'a> {
+    model: &'a dyn Differentiable,
+    post: &'a dyn Postprocessor,
+    rng: Mutex<Rng>,
+}
+
+impl<'a> Answered<'a> {
+    /// `model` behind `post`; randomized policies draw from `rng`.
+    pub fn new(model: &'a dyn Differentiable, post: &'a dyn Postprocessor, rng: Rng) -> Self {
+        Answered { model, post, rng: Mutex::new(rng) }
+    }
+}
+
+impl Classifier for Answered<'_> {
+    fn logits(&self, x: &Batch) -> Result<Array2<f32>> {
+        let probs = softmax(&self.model.logits(x)?);
+        let classes = self.model.classes();
+        let mut rng = self.rng.lock().map_err(|_| Error::Inference("the output policy failed earlier".into()))?;
+        let mut out = Array2::<f32>::zeros((x.len(), classes));
+        for (i, row) in probs.rows().into_iter().enumerate() {
+            let a = self.post.answer(&row.to_vec(), &mut rng);
+            out.row_mut(i).assign(&ndarray::Array1::from(scores(&a, classes)));
+        }
+        Ok(out)
+    }
+    fn classes(&self) -> usize {
+        self.model.classes()
+    }
+}
+
+impl Differentiable for Answered<'_> {
+    fn logits_and_vjp(&self, _: &Batch, _: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)> {
+        Err(Error::InvalidArgument(format!(
+            "behind the output policy {} the attacker has answers only, no gradients: use a black-box attack (square, hsja, simba)",
+            self.post.name()
+        )))
+    }
+    fn gradient_kind(&self) -> GradientKind {
+        GradientKind::Estimated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fixed logits for any input: [2, 1, 0, −1] for every image.
+    struct Fixed;
+    impl Classifier for Fixed {
+        fn logits(&self, x: &Batch) -> Result<Array2<f32>> {
+            Ok(Array2::from_shape_fn((x.len(), 4), |(_, c)| 2.0 - c as f32))
+        }
+        fn classes(&self) -> usize {
+            4
+        }
+    }
+    impl Differentiable for Fixed {
+        fn logits_and_vjp(&self, x: &Batch, _: &dyn Fn(&Array2<f32>) -> Array2<f32>) -> Result<(Array2<f32>, Array4<f32>)> {
+            Ok((self.logits(x)?, Array4::zeros(x.dim())))
+        }
+    }
+
+    #[test]
+    fn a_model_behind_a_policy_shows_only_what_the_policy_answers() {
+        let x = Batch::from_nchw(&[0.5; 3 * 2 * 2 * 2], 2, 3, 2, 2).unwrap();
+        let probs = |p: &str| {
+            let policy = Policy::parse(p).unwrap();
+            let m = Answered::new(&Fixed, &policy, Rng::seeded(0));
+            softmax(&m.logits(&x).unwrap()).row(1).to_vec()
+        };
+        let full = probs("probs");
+        let direct = softmax(&Fixed.logits(&x).unwrap()).row(1).to_vec();
+        assert!(full.iter().zip(&direct).all(|(a, b)| (a - b).abs() < 1e-6));
+        let label = probs("label");
+        assert!(label[0] > 0.999 && label[1..].iter().all(|&p| p < 1e-6), "{label:?}");
+        let top2 = probs("topk:2");
+        assert!(top2[2] < 1e-6 && top2[3] < 1e-6 && top2[0] > top2[1] && top2[1] > 0.1, "{top2:?}");
+        // every class below τ: an abstention reads as uniform
+        assert!(probs("abstain:0.99").iter().all(|&p| (p - 0.25).abs() < 1e-6));
+        let policy = Policy::parse("label").unwrap();
+        let err = Answered::new(&Fixed, &policy, Rng::seeded(0)).logits_and_vjp(&x, &|l: &Array2<f32>| l.clone()).unwrap_err().to_string();
+        assert!(err.contains("no gradients") && err.contains("label"), "{err}");
     }
 }

@@ -31,17 +31,17 @@ pub enum Adaptivity {
     },
 }
 
-/// A model behind an input transformation; itself a classifier.
+/// A model behind a chain of input transformations (applied in order); itself a classifier.
 pub struct Defended<'a> {
     model: &'a dyn Differentiable,
-    pre: &'a dyn Preprocessor,
+    pre: &'a preprocessor::Chain,
     adaptivity: Adaptivity,
     rng: Mutex<Rng>,
 }
 
 impl<'a> Defended<'a> {
     /// Wrap `model`; randomized transformations draw from a generator seeded with `seed`.
-    pub fn new(model: &'a dyn Differentiable, pre: &'a dyn Preprocessor, adaptivity: Adaptivity, seed: u64) -> Result<Self> {
+    pub fn new(model: &'a dyn Differentiable, pre: &'a preprocessor::Chain, adaptivity: Adaptivity, seed: u64) -> Result<Self> {
         if let Adaptivity::Adaptive { eot } = adaptivity {
             if eot == 0 || eot > 1000 {
                 return Err(Error::InvalidArgument(format!("EOT samples must be in 1..=1000, got {eot}")));
@@ -115,7 +115,7 @@ pub fn defence_name(spec: &str) -> Result<String> {
     }
 }
 
-/// Run `f` on `model` behind the preprocessing defence `spec` (`none`, `jpeg:75`, …; see
+/// Run `f` on `model` behind the preprocessing defence `spec` (`none`, `jpeg:75`, `jpeg:75+median:2`, …; see
 /// [`preprocessor::parse`]), attacked naively or adaptively (`Some(eot)`); with `none`, `f`
 /// gets the model itself. Randomized defences draw from a generator derived from `seed`.
 pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<usize>, seed: u64, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
@@ -132,7 +132,7 @@ pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<
         Some(eot) => Adaptivity::Adaptive { eot },
         None => Adaptivity::Naive,
     };
-    let defended = Defended::new(model, pre.as_ref(), adaptivity, seed ^ 0x5eed)?;
+    let defended = Defended::new(model, &pre, adaptivity, seed ^ 0x5eed)?;
     f(&defended)
 }
 

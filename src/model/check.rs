@@ -247,14 +247,9 @@ fn min_inputs(op: &str) -> usize {
     match op {
         "Constant" | "RandomNormal" | "RandomUniform" => 0,
         "BatchNormalization" => 5,
+        "Where" => 3,
         "Conv" | "ConvTranspose" | "Gemm" | "MatMul" | "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Reshape" | "Gather" | "Equal" | "Less"
-        | "Greater" | "PRelu" | "Expand" | "Tile" | "Where" => {
-            if op == "Where" {
-                3
-            } else {
-                2
-            }
-        }
+        | "Greater" | "PRelu" | "Expand" | "Tile" => 2,
         _ => 1,
     }
 }

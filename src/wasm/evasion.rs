@@ -157,7 +157,6 @@ pub fn summarize(tallies: JsValue) -> Result<JsValue, JsError> {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct SmoothingResult {
     class: Option<usize>,
     name: Option<String>,

@@ -1,7 +1,6 @@
-//! The `#[wasm_bindgen]` surface. It converts types and errors, nothing else: every number
-//! it returns was computed by the library.
-
-//! One façade per lab (`<lab>.rs`, the names of `src/labs/`).
+//! The `#[wasm_bindgen]` surface: one façade a lab (`<lab>.rs`, the names of `src/labs/`).
+//! It converts types and errors, nothing else: every number it returns was computed by the
+//! library.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -11,6 +10,9 @@ mod evasion;
 mod extraction;
 mod poisoning;
 mod scanner;
+
+pub use classify::{Model, SampleSet};
+pub use evasion::Attacker;
 
 #[wasm_bindgen(start)]
 fn start() {

@@ -43,7 +43,7 @@ try {
     },
     pgd10_browser: {
       images: 100, eps: '8/255', step: '2/255', workers: web.pgd10_workers,
-      seconds: web.pgd10_100_images_seconds, robust_acc: web.pgd10_summary.robustAcc, clean_acc: web.pgd10_summary.cleanAcc,
+      seconds: web.pgd10_100_images_seconds, robust_acc: web.pgd10_summary.robust_acc, clean_acc: web.pgd10_summary.clean_acc,
     },
     poisoning_browser: {
       method: 'one thread, wasm; filters trained on the full training split (4,388 messages) of the packed SpamAssassin corpus, median of 3 after a warm-up',

@@ -128,6 +128,19 @@ test('a black-box attack reports its queries; bad settings get a clear error', a
   await page.waitForFunction(() => document.getElementById('ev-queries').placeholder === '2000');
   await page.selectOption('#ev-attack', 'square');
   await page.waitForFunction(() => document.getElementById('ev-queries').placeholder === '1000');
+  // behind the API's label-only policy the attacker sees one-hot answers, and the facts say so
+  assert.equal(await page.locator('#ev-policy').isVisible(), true);
+  await page.selectOption('#ev-policy', 'label');
+  await page.locator('#ev-eps').fill('8');
+  await page.locator('#ev-queries').fill('100');
+  await page.locator('#ev-run').click();
+  await page.waitForFunction(() => document.querySelector('[data-fact="API answers"]')?.textContent.startsWith('label'), null, { timeout: 60000 });
+  assert.match(page.url(), /policy=label/);
+  const shown = await page.locator('#ev-before .pct').allTextContents();
+  assert.deepEqual(shown, ['100.0%', '0.0%', '0.0%']);
+  // white-box attacks have the weights: the policy's control is hidden for them
+  await page.selectOption('#ev-attack', 'pgd');
+  assert.equal(await page.locator('#ev-policy').isVisible(), false);
   assert.deepEqual(log.errors, []);
   await ctx.close();
 });

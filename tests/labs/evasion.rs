@@ -24,6 +24,10 @@ fn the_defaults_are_the_documented_table() {
     assert_eq!(l2.spec.eps, 0.5);
     let adaptive = Params { adaptive: true, eot: 4, defense: "jpeg:75".into(), ..Params::default() }.check().unwrap();
     assert_eq!((adaptive.adaptive, adaptive.defense.as_str()), (Some(4), "jpeg:75"));
+    // defences chain left to right, named canonically; smoothing is not a link of a chain
+    let chained = Params { defense: "jpeg:75 + squeeze:4".into(), ..Params::default() }.check().unwrap();
+    assert_eq!(chained.defense, "jpeg:75+squeeze:4");
+    assert!(Params { defense: "jpeg:75+smooth:0.25".into(), ..Params::default() }.check().is_err());
 }
 
 #[test]
@@ -130,4 +134,35 @@ fn mlsec_attack_prints_the_report_and_its_settings() {
     let bad = run(&["attack", "--model", "m.onnx", "--defense", "jpeg:300"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("quality"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
+
+#[test]
+fn a_black_box_attacker_behind_an_output_policy_sees_only_its_answers() {
+    let d = Params::default;
+    // white-box attacks have the weights: a policy does not apply to them
+    let e = Params { attack: "pgd".into(), policy: "label".into(), ..d() }.check().unwrap_err().to_string();
+    assert!(e.contains("black-box"), "{e}");
+    assert!(Params { attack: "square".into(), policy: "topk:2.5".into(), ..d() }.check().is_err());
+    assert!(Params { attack: "square".into(), policy: "probs:1".into(), ..d() }.check().is_err());
+    let (net, _) = evasion::load_model(&model(), 0).unwrap();
+    let s = cifar::load(&cifar::data_dir(None), Split::Test, Some(1)).unwrap();
+    let x = s.batch(0, 1).unwrap();
+    let label = s.labels[0] as usize;
+    let at = |policy: &str| {
+        let p = Params { attack: "square".into(), queries: Some(60), policy: policy.into(), ..d() }.check().unwrap();
+        evasion::attack_one(&p, net.as_ref(), &x, label, None).unwrap()
+    };
+    let full = at("probs");
+    let label_only = at("label");
+    assert_eq!((full.policy.as_str(), label_only.policy.as_str()), ("probs", "label"));
+    // the same model and image: the label is the same, the answers are not
+    assert_eq!(full.clean.predicted, label_only.clean.predicted);
+    assert!(full.clean.probabilities.iter().filter(|&&p| p > 1e-4).count() > 1);
+    let shown = &label_only.clean.probabilities;
+    assert!(shown[label_only.clean.predicted] > 0.999 && shown.iter().filter(|&&p| p > 1e-6).count() == 1, "{shown:?}");
+    // top-3: three classes answered, the rest zero
+    let top3 = at("topk:3");
+    assert_eq!(top3.clean.probabilities.iter().filter(|&&p| p > 1e-6).count(), 3);
+    // the same seed, the same run
+    assert_eq!(at("label").adv, label_only.adv);
 }

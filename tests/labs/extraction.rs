@@ -1,7 +1,7 @@
 //! The extraction lab: the attacker's strategies and surrogate, its passage through the mock
 //! API (pacing, quota, PRADA, blocking), the transfer attack, and `mlsec extract`.
 
-use mlsec::api::policy::{apply, Answer, Policy};
+use mlsec::api::policy::{Answer, Policy, Postprocessor};
 use mlsec::api::{Api, Config};
 use mlsec::attacks::extraction::{target, StealConfig, Strategy};
 use mlsec::data::cifar::{self, Samples, Split};
@@ -64,14 +64,14 @@ fn every_policy_gives_a_usable_target_or_none() {
     let probs = [0.05f32, 0.7, 0.25];
     let mut rng = Rng::seeded(1);
     for spec in ["probs", "topk:2", "round:1", "noise:0.05", "rsig:1.0"] {
-        let a = apply(&Policy::parse(spec).unwrap(), &probs, &mut rng);
+        let a = Policy::parse(spec).unwrap().answer(&probs, &mut rng);
         let t = target(&a, 3).unwrap();
         assert!((t.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{spec}: {t:?}");
         assert!(t.iter().all(|&v| (0.0..=1.0).contains(&v)));
     }
-    let label = apply(&Policy::Label, &probs, &mut rng);
+    let label = Policy::Label.answer(&probs, &mut rng);
     assert_eq!(target(&label, 3).unwrap(), vec![0.0, 1.0, 0.0]);
-    let abstain = apply(&Policy::Abstain { tau: 0.9 }, &probs, &mut rng);
+    let abstain = Policy::Abstain { tau: 0.9 }.answer(&probs, &mut rng);
     assert_eq!(target(&abstain, 3), None);
     assert_eq!(target(&Answer { label: Some(7), probs: None }, 3), None, "a label outside the classes teaches nothing");
 }

@@ -305,9 +305,8 @@ pub struct Tally {
     pub sum_queries: f64,
 }
 
-/// Rates and means of a [`Tally`] (camelCase for the page).
+/// Rates and means of a [`Tally`].
 #[derive(Clone, Debug, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Images.
     pub images: usize,

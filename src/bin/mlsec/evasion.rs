@@ -61,6 +61,9 @@ pub fn attack(a: AttackArgs) -> Result<()> {
     } else {
         eprintln!();
         println!("attack     {:?} ε = {:.2}/255 ({:?}), defence {}{}", rep.attack, rep.eps_255, rep.norm, rep.defense, if rep.adaptive { " (adaptive)" } else { "" });
+        if rep.params.policy != "probs" {
+            println!("answers    {} (the output policy the attacker queried through)", rep.params.policy);
+        }
         println!("images     {} (seed {})", rep.images, rep.seed);
         println!("clean      {:.1}%", 100.0 * rep.clean_acc);
         println!("robust     {:.1}%", 100.0 * rep.robust_acc);

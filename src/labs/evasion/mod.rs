@@ -10,6 +10,7 @@ pub use params::{Params, ValidParams};
 pub use report::{ClassAccuracy, Report, Side, Single};
 pub use crate::labs::classify::{class_name, Ranked};
 
+use crate::api::policy::{Answered, Policy, Postprocessor};
 use crate::attacks::evasion::run::{self, Tally};
 use crate::attacks::evasion::Adversarial;
 use crate::defenses;
@@ -43,12 +44,22 @@ pub fn estimated<C: Classifier>(classifier: C, seed: u64) -> Result<Estimated<C>
     Estimated::new(classifier, NES_SAMPLES, NES_SIGMA, seed)
 }
 
+/// `f` on `target` as the attacker sees it: through the output policy, unless that is the
+/// model's own probabilities (randomized policies draw from the run seed's "evasion/policy").
+fn answered<T>(p: &ValidParams, target: &dyn Differentiable, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
+    if p.policy == Policy::Probs {
+        return f(target);
+    }
+    p.policy.check_classes(target.classes())?;
+    f(&Answered::new(target, &p.policy, Rng::derive(p.params().seed, "evasion/policy")))
+}
+
 /// Attack `x` (`[N, 3, 32, 32]` in [0, 1], true `labels`) batch by batch through the defence;
 /// `progress(done, total)` after each batch. `model_name` is reported as given; `seconds` is
 /// the caller's to fill (a clock is not the same on every target).
 pub fn run(p: &ValidParams, model: &dyn Differentiable, model_name: &str, x: &Batch, labels: &[usize], progress: &mut dyn FnMut(usize, usize)) -> Result<Report> {
     let params = p.params();
-    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |target| {
+    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |defended| answered(p, defended, |target| {
         let spec = &p.spec;
         let goal = run::goal_for(spec, labels, target.classes())?;
         let mut rng = Rng::seeded(params.seed);
@@ -97,14 +108,14 @@ pub fn run(p: &ValidParams, model: &dyn Differentiable, model_name: &str, x: &Ba
             per_class,
             seconds: 0.0,
         })
-    })
+    }))
 }
 
 /// Attack one image (`x`: `[1, 3, 32, 32]`) of true class `label`; `note`: why the exact
 /// gradient engine was not used, if it was not.
 pub fn attack_one(p: &ValidParams, model: &dyn Differentiable, x: &Batch, label: usize, note: Option<String>) -> Result<Single> {
     let params = p.params();
-    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |target| {
+    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |defended| answered(p, defended, |target| {
         let spec = &p.spec;
         let goal = run::goal_for(spec, &[label], target.classes())?;
         let adv = run::run(spec, target, x, &goal, &mut Rng::seeded(params.seed))?;
@@ -124,6 +135,7 @@ pub fn attack_one(p: &ValidParams, model: &dyn Differentiable, x: &Batch, label:
             norm: spec.attack.norm(spec.norm),
             eps: spec.eps,
             defense: p.defense.clone(),
+            policy: p.policy.name(),
             adaptive: params.adaptive,
             seed: params.seed,
             gradient: target.gradient_kind(),
@@ -142,7 +154,7 @@ pub fn attack_one(p: &ValidParams, model: &dyn Differentiable, x: &Batch, label:
             delta_rgba: vis.to_rgba(0)?,
             delta_scale: scale,
         })
-    })
+    }))
 }
 
 /// Attack `x` with true `labels` in one batch and count (exactly) what [`Tally::summary`]
@@ -150,7 +162,7 @@ pub fn attack_one(p: &ValidParams, model: &dyn Differentiable, x: &Batch, label:
 pub fn tally(p: &ValidParams, model: &dyn Differentiable, x: &Batch, labels: &[usize]) -> Result<Tally> {
     let params = p.params();
     let spec = &p.spec;
-    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |target| {
+    defenses::with_defence(model, &params.defense, p.adaptive, params.seed, |defended| answered(p, defended, |target| {
         let goal = run::goal_for(spec, labels, target.classes())?;
         let adv = if spec.eps == 0.0 && !spec.attack.minimal_norm() {
             Adversarial { x: x.clone(), queries: vec![0; x.len()] }
@@ -159,5 +171,5 @@ pub fn tally(p: &ValidParams, model: &dyn Differentiable, x: &Batch, labels: &[u
         };
         let rep = run::report(target, x, labels, &goal, &adv)?;
         Ok(Tally::of(x, &adv, labels, &goal, &rep))
-    })
+    }))
 }

@@ -11,7 +11,8 @@
 //! | `step` | ε/4 | 0 < step ≤ 1 | PGD's step size |
 //! | `queries` | the attack's | 1–1,000,000 | model queries per image (square, hsja, simba) |
 //! | `target` | none | a class of the model | a targeted attack towards this class |
-//! | `defense` | `none` | `none`, `jpeg:Q`, `squeeze:BITS`, `median:SIZE`, `noise:SIGMA`, `smooth:SIGMA` | the defence in front of the model |
+//! | `defense` | `none` | `none`, `jpeg:Q`, `squeeze:BITS`, `median:SIZE`, `noise:SIGMA`, up to 4 of these chained with `+` (applied left to right), or `smooth:SIGMA` | the defence in front of the model |
+//! | `policy` | `probs` | `probs`, `topk:K`, `label`, `round:D`, `noise:σ`, `rsig:β[:γ]`, `abstain:τ` (black-box attacks only) | what the attacker is answered: the model's output through the API's output policy ([`crate::api::policy`]) |
 //! | `adaptive` | false | | the attacker adapts (BPDA through the transformation, EOT over its randomness) |
 //! | `eot` | 8 | 1–1,000 | EOT samples per gradient (adaptive, randomized defences) |
 //! | `n` | 100 | 1–10,000 | test images attacked (class-interleaved, from the first) |
@@ -53,9 +54,12 @@ pub struct Params {
     /// Targeted attack towards this class index.
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, alias = "targeted"))]
     pub target: Option<usize>,
-    /// none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA or smooth:SIGMA (randomized smoothing, 16 noise draws).
+    /// none, jpeg:Q, squeeze:BITS, median:SIZE, noise:SIGMA, up to 4 of these chained with + (jpeg:75+median:2), or smooth:SIGMA (randomized smoothing, 16 noise draws).
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().defense))]
     pub defense: String,
+    /// What a black-box attacker is answered: probs, topk:K, label, round:D, noise:σ, rsig:β[:γ] or abstain:τ (the API's output policies).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().policy))]
+    pub policy: String,
     /// Attack through the defence (BPDA; EOT for randomized defences).
     #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
     pub adaptive: bool,
@@ -75,7 +79,7 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { attack: "pgd".into(), eps: None, norm: "linf".into(), steps: None, step: None, queries: None, target: None, defense: "none".into(), adaptive: false, eot: 8, n: 100, batch: 50, seed: 0 }
+        Params { attack: "pgd".into(), eps: None, norm: "linf".into(), steps: None, step: None, queries: None, target: None, defense: "none".into(), policy: "probs".into(), adaptive: false, eot: 8, n: 100, batch: 50, seed: 0 }
     }
 }
 
@@ -89,6 +93,8 @@ pub struct ValidParams {
     pub defense: String,
     /// EOT samples when the attacker adapts.
     pub adaptive: Option<usize>,
+    /// What the attacker is answered (`Probs`: the model's own probabilities).
+    pub policy: crate::api::policy::Policy,
 }
 
 impl ValidParams {
@@ -135,6 +141,13 @@ impl Params {
             }
         }
         let defense = crate::defenses::defence_name(&self.defense)?;
+        let policy = crate::api::policy::Policy::parse(&self.policy)?;
+        if policy != crate::api::policy::Policy::Probs && kind.white_box() {
+            return Err(Error::InvalidArgument(format!(
+                "policy {policy} applies to black-box attacks (square, hsja, simba): a white-box attacker ({}) has the weights, not the API's answers",
+                self.attack
+            )));
+        }
         if !(1..=1000).contains(&self.eot) {
             return bad("eot (samples per gradient)", "between 1 and 1,000");
         }
@@ -147,6 +160,6 @@ impl Params {
         let spec = AttackSpec { attack: kind, eps, norm, steps: self.steps, step, queries: self.queries, target: self.target };
         // reported in pixel units, whatever was typed
         let params = Params { eps: self.eps.map(|_| Amount::Exact(eps)), step: step.map(Amount::Exact), ..self.clone() };
-        Ok(ValidParams { params, spec, defense, adaptive: self.adaptive.then_some(self.eot) })
+        Ok(ValidParams { params, spec, defense, adaptive: self.adaptive.then_some(self.eot), policy })
     }
 }

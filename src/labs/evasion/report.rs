@@ -75,14 +75,15 @@ pub struct Side {
     pub predicted: usize,
 }
 
-/// An attack on one image, with what the page draws (camelCase, as the page reads it).
+/// An attack on one image, with what the page draws.
 #[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Single {
     pub attack: AttackKind,
     pub norm: Norm,
     pub eps: f32,
     pub defense: String,
+    /// What the attacker was answered (`probs`: the model's probabilities).
+    pub policy: String,
     pub adaptive: bool,
     pub seed: u64,
     pub gradient: GradientKind,

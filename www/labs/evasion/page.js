@@ -6,7 +6,7 @@
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { WorkerPool } from '../../pool.js';
 import { bars, drawRgba } from '../../ui.js';
-const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
+const FIELDS = ['attack', 'eps', 'norm', 'steps', 'queries', 'policy', 'target', 'defense', 'adaptive', 'seed', 'evn', 'evl', 'mxn'];
 // The attack's defaults come from the core (its Params table: `evasionDefaults`, what
 // `mlsec attack --dry-run` prints). Two settings are the page's own, having no CLI command:
 // the robustness curve's ε list and the matrix's N.
@@ -16,7 +16,7 @@ const PAGE_ONLY = { evl: '0,1,2,4,8,16', mxn: '50' };
 function formDefaults(d) {
   const p = d.params;
   const s = (v) => (v === null || v === undefined ? '' : String(v));
-  return { attack: p.attack, eps: String(+d.eps_255.toFixed(4)), norm: p.norm, steps: s(p.steps), queries: s(p.queries), target: s(p.target), defense: p.defense, adaptive: p.adaptive ? '1' : '0', seed: String(p.seed), evn: String(p.n), ...PAGE_ONLY };
+  return { attack: p.attack, eps: String(+d.eps_255.toFixed(4)), norm: p.norm, steps: s(p.steps), queries: s(p.queries), policy: p.policy, target: s(p.target), defense: p.defense, adaptive: p.adaptive ? '1' : '0', seed: String(p.seed), evn: String(p.n), ...PAGE_ONLY };
 }
 const CHUNK = 10;
 const MATRIX_ATTACKS = ['fgsm', 'pgd', 'square'];
@@ -95,7 +95,7 @@ export default class EvasionPage {
     const $ = this.$;
     return {
       attack: $('ev-attack').value, eps: $('ev-eps').value.trim(), norm: $('ev-norm').value, steps: $('ev-steps').value.trim(),
-      queries: $('ev-queries').value.trim(), target: $('ev-target').value, defense: $('ev-defense').value,
+      queries: $('ev-queries').value.trim(), policy: $('ev-policy').value, target: $('ev-target').value, defense: $('ev-defense').value,
       adaptive: $('ev-adaptive').checked ? '1' : '0', seed: $('ev-seed').value.trim(),
       evn: $('evl-n').value.trim(), evl: $('evl-eps').value.trim(), mxn: $('mx-n').value.trim(),
     };
@@ -105,7 +105,7 @@ export default class EvasionPage {
     const $ = this.$;
     const v = { ...this.defaults, ...Object.fromEntries(FIELDS.filter((f) => p.get(f) !== null).map((f) => [f, p.get(f)])) };
     const setSel = (id, val) => { const el = $(id); if ([...el.options].some((o) => o.value === val)) el.value = val; };
-    setSel('ev-attack', v.attack); setSel('ev-norm', v.norm); setSel('ev-target', v.target); setSel('ev-defense', v.defense);
+    setSel('ev-attack', v.attack); setSel('ev-norm', v.norm); setSel('ev-policy', v.policy); setSel('ev-target', v.target); setSel('ev-defense', v.defense);
     $('ev-eps').value = v.eps; $('ev-steps').value = v.steps; $('ev-queries').value = v.queries; $('ev-seed').value = v.seed;
     $('ev-adaptive').checked = v.adaptive === '1';
     $('evl-n').value = v.evn; $('evl-eps').value = v.evl; $('mx-n').value = v.mxn;
@@ -117,6 +117,8 @@ export default class EvasionPage {
     const a = $('ev-attack').value;
     const blackBox = ['square', 'hsja', 'simba'].includes(a);
     $('ev-queries').closest('label').hidden = !blackBox;
+    // an output policy stands between the model and a black-box attacker only
+    $('ev-policy').closest('label').hidden = !blackBox;
     $('ev-steps').closest('label').hidden = blackBox || a === 'fgsm';
     $('ev-norm').closest('label').hidden = !['fgsm', 'pgd', 'apgd'].includes(a);
     const minimal = ['cw', 'deepfool', 'hsja'].includes(a);
@@ -159,6 +161,7 @@ export default class EvasionPage {
     if (!/^\d+$/.test(p.seed) || !Number.isSafeInteger(Number(p.seed))) throw new Error('The seed must be a whole number below 2^53.');
     return {
       attack: a, eps, norm: p.norm, steps: int(p.steps, 'Steps'), queries: int(p.queries, 'The query budget'),
+      policy: ['square', 'hsja', 'simba'].includes(a) ? p.policy : 'probs',
       target: p.target === '' ? null : Number(p.target), defense: p.defense, adaptive: p.adaptive === '1', seed: Number(p.seed),
     };
   }
@@ -240,7 +243,7 @@ export default class EvasionPage {
     $('evl-csv').hidden = this.curves.length === 0;
     if (this.curves.length === 0) return;
     const xs = [...new Set(this.curves.flatMap((c) => c.x))].sort((a, b) => a - b);
-    const data = [xs, ...this.curves.map((c) => xs.map((x) => { const i = c.x.indexOf(x); return i < 0 ? null : 100 * c.summaries[i].robustAcc; }))];
+    const data = [xs, ...this.curves.map((c) => xs.map((x) => { const i = c.x.indexOf(x); return i < 0 ? null : 100 * c.summaries[i].robust_acc; }))];
     const opts = {
       width: Math.max(320, el.clientWidth || 480), height: 260,
       scales: { x: { time: false }, y: { range: [0, 100] } },
@@ -253,12 +256,12 @@ export default class EvasionPage {
     for (const c of this.curves) {
       c.summaries.forEach((s, i) => {
         const tr = document.createElement('tr');
-        for (const v of [c.name, `${c.x[i]}${c.unit === '/255' ? '/255' : ''}`, pct(s.cleanAcc), pct(s.robustAcc), pct(s.asr), `${(255 * s.linfMean).toFixed(2)}/255`, s.l2Mean.toFixed(3), s.queriesMean.toFixed(1)]) {
+        for (const v of [c.name, `${c.x[i]}${c.unit === '/255' ? '/255' : ''}`, pct(s.clean_acc), pct(s.robust_acc), pct(s.asr), `${(255 * s.linf_mean).toFixed(2)}/255`, s.l2_mean.toFixed(3), s.queries_mean.toFixed(1)]) {
           const td = document.createElement('td'); td.textContent = v; tr.append(td);
         }
-        tr.dataset.robust = String(s.robustAcc);
+        tr.dataset.robust = String(s.robust_acc);
         tb.append(tr);
-        rows.push([c.name, c.x[i], c.eps[i], s.images, c.seed, s.cleanAcc, s.robustAcc, s.asr, s.linfMean, s.l2Mean, s.queriesMean]);
+        rows.push([c.name, c.x[i], c.eps[i], s.images, c.seed, s.clean_acc, s.robust_acc, s.asr, s.linf_mean, s.l2_mean, s.queries_mean]);
       });
     }
     const csv = rows.map((r) => r.map((v) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))).join(',')).join('\n');
@@ -339,7 +342,7 @@ export default class EvasionPage {
 
   showCell(jobs, results, a, d) {
     const td = this.$(`mx-${a}-${d.replace(/[^a-z0-9]/g, '_')}`);
-    const pct = (s) => (s ? `${(100 * s.robustAcc).toFixed(0)}%` : '…');
+    const pct = (s) => (s ? `${(100 * s.robust_acc).toFixed(0)}%` : '…');
     const naive = jobs.findIndex((j) => j.a === a && j.d === d && !j.adaptive);
     const adapt = jobs.findIndex((j) => j.a === a && j.d === d && j.adaptive);
     td.textContent = adapt < 0 ? pct(results[naive]) : `${pct(results[naive])} / ${pct(results[adapt])}`;
@@ -347,8 +350,8 @@ export default class EvasionPage {
     const on = m ? ` on ${m.n} images at L∞ ε ${+(m.eps * 255).toFixed(2)}/255, seed ${m.seed}` : '';
     td.title = adapt < 0 ? `robust accuracy${on}` : `robust accuracy${on}: naive attacker / adaptive attacker`;
     td.className = results[naive] && (adapt < 0 || results[adapt]) ? '' : 'pending';
-    if (results[naive]) td.dataset.naive = String(results[naive].robustAcc);
-    if (adapt >= 0 && results[adapt]) td.dataset.adaptive = String(results[adapt].robustAcc);
+    if (results[naive]) td.dataset.naive = String(results[naive].robust_acc);
+    if (adapt >= 0 && results[adapt]) td.dataset.adaptive = String(results[adapt].robust_acc);
   }
 
   async certify() {
@@ -374,8 +377,8 @@ export default class EvasionPage {
       const c = await this.core.call('certify', { ...args, sigma, n0: 100, n, alpha, seed });
       out.dataset.radius = String(c.radius);
       out.textContent = c.class === null || c.class === undefined
-        ? `Abstains: the lower bound on the top class's probability is ${c.pLower.toFixed(3)} ≤ 1/2 (σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`
-        : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.pLower.toFixed(3)}; σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`;
+        ? `Abstains: the lower bound on the top class's probability is ${c.p_lower.toFixed(3)} ≤ 1/2 (σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`
+        : `Smoothed prediction: ${c.name}, certified L2 radius ${c.radius.toFixed(3)} with ${(100 * c.confidence).toFixed(1)}% confidence (p_A ≥ ${c.p_lower.toFixed(3)}; σ = ${Number(c.sigma.toPrecision(6))}, ${c.n} samples, seed ${c.seed}).`;
     } catch (e) {
       if (e.message === 'Cancelled.') out.textContent = 'Certification cancelled.';
       else { out.hidden = true; this.showError(e.message); }
@@ -442,9 +445,9 @@ export default class EvasionPage {
     const $ = this.$;
     this.last = r;
     drawRgba($('ev-orig'), r.origRgba);
-    drawRgba($('ev-delta'), r.deltaRgba);
-    drawRgba($('ev-adv'), r.advRgba);
-    $('ev-delta-cap').textContent = `Perturbation ×${r.deltaScale.toFixed(1)} (grey = 0)`;
+    drawRgba($('ev-delta'), r.delta_rgba);
+    drawRgba($('ev-adv'), r.adv_rgba);
+    $('ev-delta-cap').textContent = `Perturbation ×${r.delta_scale.toFixed(1)} (grey = 0)`;
     const name = (c) => this.classNames[c] ?? `class ${c}`;
     const v = $('ev-verdict');
     const goal = r.targeted === null ? `away from ${name(r.label)}` : `to ${name(r.targeted)}`;
@@ -465,11 +468,12 @@ export default class EvasionPage {
       ['Attack', `${r.attack.toUpperCase()} (${r.norm === 'linf' ? 'L∞' : 'L2'}${r.eps > 0 ? `, ε = ${r.norm === 'linf' ? `${(r.eps * 255).toFixed(2)}/255` : r.eps.toFixed(3)}` : ''})`],
       ['Defence', `${r.defense}${r.defense !== 'none' ? (r.adaptive ? ' — adaptive attacker (BPDA/EOT)' : ' — naive attacker (ignores it)') : ''}`],
       ['Gradients', ['square', 'hsja', 'simba'].includes(r.attack) ? 'none (black-box: the attack only queries the model)'
-        : r.gradient === 'exact' ? 'exact (nn engine)' : `estimated (NES over tract)${r.gradientNote ? `: ${r.gradientNote}` : ''}`],
+        : r.gradient === 'exact' ? 'exact (nn engine)' : `estimated (NES over tract)${r.gradient_note ? `: ${r.gradient_note}` : ''}`],
       ['L∞', `${(r.linf * 255).toFixed(2)}/255`],
       ['L2', r.l2.toFixed(4)],
       ['L0', `${r.l0} of 3072 values`],
       ['Model queries', String(r.queries)],
+      ['API answers', r.policy === 'probs' ? 'full probabilities' : `${r.policy} (the output policy: all the attacker saw)`],
       ['Feature squeezing', r.squeezing
         ? `score ${r.squeezing.scores[0].toFixed(3)} → ${r.squeezing.scores[1].toFixed(3)} (threshold ${r.squeezing.threshold.toFixed(3)}, ${r.squeezing.calibration}): adversarial ${r.squeezing.flagged[1] ? 'flagged' : 'not flagged'}${r.squeezing.flagged[0] ? '; the original is flagged too (a false positive)' : ''}`
         : 'n/a'],
@@ -489,9 +493,9 @@ export default class EvasionPage {
     // downloads: a real 32×32 PNG of the adversarial image, and the report
     const c = document.createElement('canvas');
     c.width = 32; c.height = 32;
-    drawRgba(c, r.advRgba);
+    drawRgba(c, r.adv_rgba);
     c.toBlob((blob) => { if (blob) { URL.revokeObjectURL($('ev-png').href); $('ev-png').href = URL.createObjectURL(blob); } }, 'image/png');
-    const { advRgba, deltaRgba, origRgba, ...report } = r;
+    const { adv_rgba, delta_rgba, origRgba, ...report } = r;
     URL.revokeObjectURL($('ev-json').href);
     $('ev-json').href = URL.createObjectURL(new Blob([JSON.stringify(report, null, 1)], { type: 'application/json' }));
     $('ev-out').hidden = false;
