@@ -275,9 +275,26 @@ fn node(g: &GraphProto, n: &NodeProto, name: &str) -> Result<()> {
         range("strides", 1)?;
         range("dilations", 1)?;
         range("pads", 0)?;
-        if let Some(p) = ints(n, "pads") {
-            if p.len() % 2 != 0 {
-                return Err(Error::Model(format!("{name}: pads {p:?} must give a begin and an end for each axis")));
+        // one entry per spatial axis in each list (pads: a begin and an end each); tract
+        // indexes them by axis unchecked (the fuzzer's fourth find: an empty `strides`)
+        let mut axes: Option<(&str, usize)> = None;
+        for key in ["kernel_shape", "strides", "dilations", "pads"] {
+            let Some(v) = ints(n, key) else { continue };
+            let per = if key == "pads" { 2 } else { 1 };
+            if v.is_empty() || v.len() % per != 0 {
+                return Err(Error::Model(format!("{name}: {key} {v:?} must give {} for each spatial axis", if per == 2 { "a begin and an end" } else { "one value" })));
+            }
+            let count = v.len() / per;
+            match axes {
+                Some((first, k)) if k != count => {
+                    return Err(Error::Model(format!("{name}: {key} is for {count} spatial axes but {first} for {k}")));
+                }
+                _ => axes = Some((key, count)),
+            }
+        }
+        if let (Some((key, k)), Some(w)) = (axes, init(g, n, 1).filter(|_| n.op_type.starts_with("Conv"))) {
+            if w.dims.len() >= 3 && w.dims.len() - 2 != k {
+                return Err(Error::Model(format!("{name}: {key} is for {k} spatial axes but the weight has {}", w.dims.len() - 2)));
             }
         }
         if matches!(n.op_type.as_str(), "MaxPool" | "AveragePool" | "LpPool") && ints(n, "kernel_shape").is_none() {
@@ -351,6 +368,14 @@ fn axes(n: &NodeProto, name: &str, ranks: &mut HashMap<String, usize>) -> Result
     };
     if let Some(r) = r0.filter(|&r| r < least) {
         return Err(Error::Model(format!("{name} needs an input with at least {least} axes (N, C, …), got {r}")));
+    }
+    // a window's lists have one entry per spatial axis of the input (pads two)
+    if let (Some(r), true) = (r0, matches!(n.op_type.as_str(), "Conv" | "ConvTranspose" | "MaxPool" | "AveragePool" | "LpPool")) {
+        for (key, per) in [("kernel_shape", 1), ("strides", 1), ("dilations", 1), ("pads", 2), ("output_padding", 1)] {
+            if let Some(v) = attr_ints(key).filter(|v| v.len() != per * (r - 2)) {
+                return Err(Error::Model(format!("{name}: {key} {v:?} does not fit the input's {} spatial axes", r - 2)));
+            }
+        }
     }
     let out: Option<usize> = match n.op_type.as_str() {
         "Identity" | "Dropout" | "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "Elu" | "Selu" | "HardSigmoid" | "Clip" | "Neg" | "Abs" | "Exp" | "Log"
