@@ -98,8 +98,8 @@ fn bit_depth_reduction_falls_to_bpda() {
     let (m, x, y) = setup(50);
     let pre = preprocessor::parse("squeeze:3").unwrap();
     let spec = AttackSpec { steps: Some(10), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
-    let naive = Defended::new(&m, &pre, Adaptivity::Naive, 1).unwrap();
-    let adaptive = Defended::new(&m, &pre, Adaptivity::Adaptive { eot: 1 }, 1).unwrap();
+    let naive = Defended::new(&m, &pre, Adaptivity::Naive, Rng::seeded(1)).unwrap();
+    let adaptive = Defended::new(&m, &pre, Adaptivity::Adaptive { eot: 1 }, Rng::seeded(1)).unwrap();
     let (_, rn) = attack(&spec, &naive, &x, &y, 0);
     let (_, ra) = attack(&spec, &adaptive, &x, &y, 0);
     assert!(ra.robust_acc + 0.1 < rn.robust_acc || ra.robust_acc <= 0.1, "naive {} vs adaptive {}", rn.robust_acc, ra.robust_acc);
@@ -109,7 +109,7 @@ fn bit_depth_reduction_falls_to_bpda() {
 fn randomized_smoothing_as_an_attack_target() {
     use mlsec::defenses::smoothing::SoftSmoothed;
     let (m, x, y) = setup(8);
-    let naive = SoftSmoothed::new(&m, 0.12, 8, false, 3).unwrap();
+    let naive = SoftSmoothed::new(&m, 0.12, 8, false, Rng::seeded(3)).unwrap();
     // the smoothed logits are log-probabilities (ln of a mean softmax)
     let l = naive.logits(&x).unwrap();
     for row in l.rows() {
@@ -118,7 +118,7 @@ fn randomized_smoothing_as_an_attack_target() {
     }
     let spec = AttackSpec { steps: Some(10), ..AttackSpec::new(AttackKind::Pgd, 8.0 / 255.0) };
     let (_, rn) = attack(&spec, &naive, &x, &y, 0);
-    let adaptive = SoftSmoothed::new(&m, 0.12, 8, true, 3).unwrap();
+    let adaptive = SoftSmoothed::new(&m, 0.12, 8, true, Rng::seeded(3)).unwrap();
     let (adv, ra) = attack(&spec, &adaptive, &x, &y, 0);
     eprintln!("smoothed σ=0.12: clean {}, naive PGD {}, adaptive PGD {}", ra.clean_acc, rn.robust_acc, ra.robust_acc);
     // differentiating through the noise (EOT) is the stronger attack, and it stays within ε
@@ -127,7 +127,7 @@ fn randomized_smoothing_as_an_attack_target() {
     let d = adv.x.view().to_owned() - x.view();
     assert!(d.iter().all(|v| v.abs() <= 8.0 / 255.0 + 1e-6));
     // and the same seed gives the same result
-    let again = SoftSmoothed::new(&m, 0.12, 8, true, 3).unwrap();
+    let again = SoftSmoothed::new(&m, 0.12, 8, true, Rng::seeded(3)).unwrap();
     let (adv2, _) = attack(&spec, &again, &x, &y, 0);
     assert_eq!(adv.x.view(), adv2.x.view());
 }

@@ -11,16 +11,21 @@
 use crate::stats::shapiro_wilk;
 use serde::Serialize;
 
-/// Pool a 3×32×32 image (CHW) to 3×8×8.
+/// The side of a pooling cell: PRADA compares 4×4-pooled images.
+const POOL: usize = 4;
+
+/// Pool a CIFAR image (CHW, [`cifar::IMAGE`] values) by 4×4 cells: 3×8×8.
 pub fn pooled(x: &[f32]) -> Vec<f32> {
-    if x.len() != crate::data::cifar::IMAGE {
+    use crate::data::cifar::{CHANNELS, IMAGE, SIDE};
+    if x.len() != IMAGE {
         return x.to_vec();
     }
-    let mut out = vec![0f32; 3 * 64];
-    for c in 0..3 {
-        for i in 0..32 {
-            for j in 0..32 {
-                out[c * 64 + (i / 4) * 8 + j / 4] += x[c * 1024 + i * 32 + j] / 16.0;
+    let (side, cells) = (SIDE / POOL, (SIDE / POOL) * (SIDE / POOL));
+    let mut out = vec![0f32; CHANNELS * cells];
+    for c in 0..CHANNELS {
+        for i in 0..SIDE {
+            for j in 0..SIDE {
+                out[c * cells + (i / POOL) * side + j / POOL] += x[c * SIDE * SIDE + i * SIDE + j] / (POOL * POOL) as f32;
             }
         }
     }

@@ -40,14 +40,14 @@ pub struct Defended<'a> {
 }
 
 impl<'a> Defended<'a> {
-    /// Wrap `model`; randomized transformations draw from a generator seeded with `seed`.
-    pub fn new(model: &'a dyn Differentiable, pre: &'a preprocessor::Chain, adaptivity: Adaptivity, seed: u64) -> Result<Self> {
+    /// Wrap `model`; randomized transformations draw from `rng`.
+    pub fn new(model: &'a dyn Differentiable, pre: &'a preprocessor::Chain, adaptivity: Adaptivity, rng: Rng) -> Result<Self> {
         if let Adaptivity::Adaptive { eot } = adaptivity {
             if eot == 0 || eot > 1000 {
                 return Err(Error::InvalidArgument(format!("EOT samples must be in 1..=1000, got {eot}")));
             }
         }
-        Ok(Defended { model, pre, adaptivity, rng: Mutex::new(Rng::seeded(seed)) })
+        Ok(Defended { model, pre, adaptivity, rng: Mutex::new(rng) })
     }
 
     fn transform(&self, x: &Batch) -> Result<Batch> {
@@ -117,11 +117,12 @@ pub fn defence_name(spec: &str) -> Result<String> {
 
 /// Run `f` on `model` behind the preprocessing defence `spec` (`none`, `jpeg:75`, `jpeg:75+median:2`, …; see
 /// [`preprocessor::parse`]), attacked naively or adaptively (`Some(eot)`); with `none`, `f`
-/// gets the model itself. Randomized defences draw from a generator derived from `seed`.
+/// gets the model itself. Randomized defences draw from the run seed's streams "defence/smoothing"
+/// and "defence/preprocessing" ([`Rng::derive`]).
 pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<usize>, seed: u64, f: impl FnOnce(&dyn Differentiable) -> Result<T>) -> Result<T> {
     if let Some(sigma) = smoothing_sigma(spec)? {
         // randomized smoothing as the target: the soft smoothed classifier (EOT when adaptive)
-        let smoothed = smoothing::SoftSmoothed::new(model, sigma, smoothing::SOFT_DRAWS, adaptive.is_some(), seed ^ 0x5eed)?;
+        let smoothed = smoothing::SoftSmoothed::new(model, sigma, smoothing::SOFT_DRAWS, adaptive.is_some(), Rng::derive(seed, "defence/smoothing"))?;
         return f(&smoothed);
     }
     let pre = preprocessor::parse(spec)?;
@@ -132,7 +133,7 @@ pub fn with_defence<T>(model: &dyn Differentiable, spec: &str, adaptive: Option<
         Some(eot) => Adaptivity::Adaptive { eot },
         None => Adaptivity::Naive,
     };
-    let defended = Defended::new(model, &pre, adaptivity, seed ^ 0x5eed)?;
+    let defended = Defended::new(model, &pre, adaptivity, Rng::derive(seed, "defence/preprocessing"))?;
     f(&defended)
 }
 

@@ -175,15 +175,15 @@ pub struct SoftSmoothed<'a> {
 }
 
 impl<'a> SoftSmoothed<'a> {
-    /// Checks 0 < σ ≤ 1 and 1 ≤ draws ≤ 1000; noise draws from a generator seeded with `seed`.
-    pub fn new(model: &'a dyn Differentiable, sigma: f32, draws: usize, adaptive: bool, seed: u64) -> Result<Self> {
+    /// Checks 0 < σ ≤ 1 and 1 ≤ draws ≤ 1000; noise draws from `rng`.
+    pub fn new(model: &'a dyn Differentiable, sigma: f32, draws: usize, adaptive: bool, rng: Rng) -> Result<Self> {
         if !(sigma.is_finite() && sigma > 0.0 && sigma <= 1.0) {
             return Err(Error::InvalidArgument(format!("smoothing sigma must be in (0, 1], got {sigma}")));
         }
         if draws == 0 || draws > 1000 {
             return Err(Error::InvalidArgument(format!("smoothing draws must be in 1..=1000, got {draws}")));
         }
-        Ok(SoftSmoothed { model, sigma, draws, adaptive, rng: Mutex::new(Rng::seeded(seed)) })
+        Ok(SoftSmoothed { model, sigma, draws, adaptive, rng: Mutex::new(rng) })
     }
 
     /// The noisy copies and their softmax outputs, and the smoothed logits ln(mean p).

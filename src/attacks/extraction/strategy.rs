@@ -1,6 +1,7 @@
 //! What the attacker sends: the four query strategies and the rounds they run in.
 
 use super::{label_gradient, Stealer, IMAGE};
+use crate::data::cifar::{CHANNELS, SIDE};
 use crate::error::{Error, Result};
 use crate::model::{softmax, Classifier};
 use crate::rng::Rng;
@@ -125,16 +126,18 @@ pub fn augment_by(src: &[f32], rng: &mut Rng, max_shift: usize) -> Vec<f32> {
     let flip = rng.uniform() < 0.5;
     let dy = rng.below(2 * max_shift + 1) as i32 - max_shift as i32;
     let dx = rng.below(2 * max_shift + 1) as i32 - max_shift as i32;
+    let side = SIDE as i32;
+    let plane = SIDE * SIDE;
     let mut out = vec![0f32; IMAGE];
-    for c in 0..3 {
-        for y in 0..32i32 {
-            for x in 0..32i32 {
-                let sy = (y + dy).clamp(0, 31);
-                let mut sx = (x + dx).clamp(0, 31);
+    for c in 0..CHANNELS {
+        for y in 0..side {
+            for x in 0..side {
+                let sy = (y + dy).clamp(0, side - 1);
+                let mut sx = (x + dx).clamp(0, side - 1);
                 if flip {
-                    sx = 31 - sx;
+                    sx = side - 1 - sx;
                 }
-                out[c * 1024 + (y * 32 + x) as usize] = src[c * 1024 + (sy * 32 + sx) as usize];
+                out[c * plane + (y * side + x) as usize] = src[c * plane + (sy * side + sx) as usize];
             }
         }
     }
