@@ -61,3 +61,20 @@ fn the_committed_models_are_clean() {
         assert!(r.findings.is_empty(), "{m}: {:?}", r.findings);
     }
 }
+
+/// Inputs the `scan_any` fuzz target found (its first byte picks the file extension, as there):
+/// each is scanned without a panic (in the browser a panic is a trap).
+#[test]
+fn fuzzer_finds_scan_without_a_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-scan");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        let (&pick, rest) = bytes.split_first().unwrap();
+        let ext = mlsec::scan::MODEL_EXTENSIONS[pick as usize % mlsec::scan::MODEL_EXTENSIONS.len()];
+        let r = mlsec::scan::scan_bytes(&format!("fuzz.{ext}"), rest, &mlsec::scan::Limits::default());
+        assert_eq!(r.bytes, rest.len() as u64);
+        n += 1;
+    }
+    assert!(n >= 1);
+}

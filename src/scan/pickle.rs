@@ -803,7 +803,11 @@ impl<'c, 'a> Walker<'c, 'a> {
                 let l = Self::line(src)?;
                 let s = String::from_utf8_lossy(&l);
                 let s = s.trim();
-                let inner = if s.len() >= 2 && (s.starts_with('\'') || s.starts_with('"')) { &s[1..s.len() - 1] } else { s };
+                // the quotes off both ends; the last character may be any (multi-byte) one
+                let inner = match s.strip_prefix(['\'', '"']) {
+                    Some(rest) if !rest.is_empty() => rest.char_indices().last().map_or(rest, |(i, _)| &rest[..i]),
+                    _ => s,
+                };
                 let t = inner.len() > KEEP_STR;
                 let v: Rc<str> = Rc::from(&inner[..inner.floor_char_boundary(KEEP_STR)]);
                 self.record(off, name, Some(quote(&v, t)));
