@@ -4,6 +4,7 @@
 //! by the caller, so runs are reproducible.
 
 pub mod audit;
+pub mod flood;
 pub mod policy;
 pub mod prada;
 pub mod ratelimit;

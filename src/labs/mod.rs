@@ -8,6 +8,7 @@ pub mod evasion;
 pub mod extraction;
 pub mod poisoning;
 pub mod scanner;
+pub mod threats;
 
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;

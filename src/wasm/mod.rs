@@ -10,6 +10,7 @@ mod evasion;
 mod extraction;
 mod poisoning;
 mod scanner;
+mod threats;
 
 pub use classify::{Model, SampleSet};
 pub use evasion::Attacker;

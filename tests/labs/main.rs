@@ -4,3 +4,4 @@ mod classify;
 mod evasion;
 mod extraction;
 mod scanner;
+mod threats;

@@ -20,6 +20,7 @@ import evasion from './evasion/meta.js';
 import extraction from './extraction/meta.js';
 import poisoning from './poisoning/meta.js';
 import scanner from './scanner/meta.js';
+import threats from './threats/meta.js';
 
 export const LABS = [
   classify,
@@ -27,6 +28,6 @@ export const LABS = [
   extraction,
   poisoning,
   scanner,
-  { id: 'threats', label: 'Threat model', soon: true },
+  threats,
   { id: 'practice', label: 'Practice', soon: true },
 ];

@@ -45,6 +45,11 @@ enum Cmd {
         #[command(flatten)]
         args: crate::scanner::Args,
     },
+    /// The threat model (STRIDE for ML, ATLAS/OWASP ids) with its controls' measured effects: md, otm or json.
+    Threats {
+        #[command(flatten)]
+        args: crate::threats::Args,
+    },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
         #[command(flatten)]
@@ -294,6 +299,7 @@ pub fn main() -> ExitCode {
         Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::evasion::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::evasion::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { args } => crate::evasion::attack(args),
+        Cmd::Threats { args } => crate::threats::run(args, matches.subcommand_matches("threats").unwrap_or(&matches)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

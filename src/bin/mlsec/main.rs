@@ -15,6 +15,8 @@ mod extraction;
 mod poisoning;
 #[cfg(not(target_arch = "wasm32"))]
 mod scanner;
+#[cfg(not(target_arch = "wasm32"))]
+mod threats;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
