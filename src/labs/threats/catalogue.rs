@@ -228,7 +228,7 @@ pub fn catalogue() -> Model {
             nist: "Privacy compromise: model extraction.",
             demo: demo("extraction", &[("strategy", "natural"), ("budget", "2000"), ("policy", "probs"), ("prada", "alert"), ("seed", "0")], "A 2,000-query steal with full probabilities: fidelity climbs while PRADA sees natural-looking queries."),
             controls: &["label-only", "prada", "rate-limit"],
-            residual: "Natural queries look like normal traffic (PRADA does not flag them); label-only answers slow a thief but do not stop one; the copy transfers adversarial examples to the original.",
+            residual: "Natural queries look like normal traffic (PRADA does not flag them); label-only answers cost a thief little against a confident victim (compare the two fidelities measured here); the copy transfers adversarial examples to the original.",
             likelihood: 3,
             impact: 4,
         }
