@@ -7,6 +7,7 @@ pub mod classify;
 pub mod evasion;
 pub mod extraction;
 pub mod poisoning;
+pub mod practice;
 pub mod scanner;
 pub mod threats;
 

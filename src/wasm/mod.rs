@@ -9,6 +9,7 @@ mod classify;
 mod evasion;
 mod extraction;
 mod poisoning;
+mod practice;
 mod scanner;
 mod threats;
 

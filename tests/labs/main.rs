@@ -3,5 +3,6 @@
 mod classify;
 mod evasion;
 mod extraction;
+mod practice;
 mod scanner;
 mod threats;

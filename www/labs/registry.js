@@ -21,6 +21,7 @@ import extraction from './extraction/meta.js';
 import poisoning from './poisoning/meta.js';
 import scanner from './scanner/meta.js';
 import threats from './threats/meta.js';
+import practice from './practice/meta.js';
 
 export const LABS = [
   classify,
@@ -29,5 +30,5 @@ export const LABS = [
   poisoning,
   scanner,
   threats,
-  { id: 'practice', label: 'Practice', soon: true },
+  practice,
 ];

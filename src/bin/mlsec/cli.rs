@@ -50,6 +50,11 @@ enum Cmd {
         #[command(flatten)]
         args: crate::threats::Args,
     },
+    /// Interview practice: list the scenarios, show one, or check an answer against its rubric.
+    Practice {
+        #[command(flatten)]
+        args: crate::practice::Args,
+    },
     /// Attack the first N class-interleaved test images and report robust accuracy.
     Attack {
         #[command(flatten)]
@@ -299,6 +304,7 @@ pub fn main() -> ExitCode {
         Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => crate::evasion::certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::evasion::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { args } => crate::evasion::attack(args),
+        Cmd::Practice { args } => crate::practice::run(args),
         Cmd::Threats { args } => crate::threats::run(args, matches.subcommand_matches("threats").unwrap_or(&matches)),
     };
     match r {

@@ -14,6 +14,8 @@ mod extraction;
 #[cfg(not(target_arch = "wasm32"))]
 mod poisoning;
 #[cfg(not(target_arch = "wasm32"))]
+mod practice;
+#[cfg(not(target_arch = "wasm32"))]
 mod scanner;
 #[cfg(not(target_arch = "wasm32"))]
 mod threats;
