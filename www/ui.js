@@ -28,3 +28,13 @@ export function bars(box, top, truth) {
       el('span', {}, t.name), el('div', { class: 'track' }, fill), el('span', { class: 'pct' }, `${(100 * t.probability).toFixed(1)}%`)));
   }
 }
+
+/** Offer `text` as a file download named `name` (a Blob URL: nothing leaves the tab). */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

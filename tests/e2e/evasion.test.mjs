@@ -107,14 +107,15 @@ test('a running attack counts its gradient steps and queries against its budget'
 
 test('a black-box attack reports its queries; bad settings get a clear error', async () => {
   const { ctx, page, log } = await openPage(browser);
-  await page.goto(`${server.url}#lab=evasion&img=12&attack=square&eps=8&queries=200&seed=1`);
+  await page.goto(`${server.url}#lab=evasion&img=2&attack=square&eps=8&queries=200&seed=1`);
   await ready(page);
-  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#12:'));
+  await page.waitForFunction(() => document.getElementById('ev-selected').textContent.startsWith('#2:'));
   assert.equal(await page.locator('#ev-queries').isVisible(), true);
   await page.locator('#ev-run').click();
   await page.waitForSelector('#ev-out:not([hidden])', { timeout: 60000 });
   const q = Number(await page.locator('[data-fact="Model queries"]').textContent());
   assert.ok(q >= 1 && q <= 200, `queries ${q}`);
+  assert.doesNotMatch(await page.textContent('#ev-verdict'), /Nothing to attack/, 'the image is one the model gets right: the attack ran');
   await page.locator('#ev-eps').fill('<b>x</b>');
   await page.locator('#ev-run').click();
   await page.waitForSelector('#error:not([hidden])');

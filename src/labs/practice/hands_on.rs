@@ -39,9 +39,12 @@ pub struct EvasionResult {
 
 /// Draw the task of `seed`: the first of the seed's random gallery images the robust model classifies correctly.
 pub fn evasion_task(seed: u64, robust: &dyn Classifier, samples: &Samples) -> Result<EvasionTask> {
+    if samples.is_empty() {
+        return Err(Error::InvalidArgument("the task needs test images; none are loaded".into()));
+    }
     let mut rng = Rng::derive(seed, "practice/evasion");
     for _ in 0..50 {
-        let i = rng.below(samples.len().max(1));
+        let i = rng.below(samples.len());
         let x = samples.batch(i, i + 1)?;
         let probs = robust.probabilities(&x)?;
         let pred = probs.row(0).iter().enumerate().fold((0, f32::MIN), |b, (k, &p)| if p > b.1 { (k, p) } else { b }).0;

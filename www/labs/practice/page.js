@@ -4,19 +4,10 @@
 // this lab's worker). Answers and results stay in localStorage. Every string reaches the page
 // as text.
 import { CoreClient } from '../../client.js';
-import { el } from '../../ui.js';
+import { download, el } from '../../ui.js';
 
 const STORE = 'mlsec:practice:v1';
 const empty = () => ({ answers: {}, hands_on: {}, seeds: {}, scores: {} });
-
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = el('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export default class PracticePage {
   constructor({ $, onChange, showError }) {

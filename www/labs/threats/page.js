@@ -3,7 +3,7 @@
 // (run by the core in this lab's worker), the user's edits (localStorage), and the exports
 // (Markdown and Open Threat Model, written by the core). Every string reaches the page as text.
 import { CoreClient } from '../../client.js';
-import { el } from '../../ui.js';
+import { download, el } from '../../ui.js';
 
 const STORE = 'mlsec:threats:edits:v1';
 const SVG = 'http://www.w3.org/2000/svg';
@@ -25,15 +25,6 @@ function svg(tag, attrs = {}, text = null) {
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   if (text !== null) e.textContent = text;
   return e;
-}
-
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = el('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export default class ThreatsPage {
