@@ -102,8 +102,12 @@ test('hands-on: name the poisoned source and account, find an ε that fools the 
   await page.fill('#pr-ev-eps', '16');
   await page.click('#pr-ev-check');
   await page.waitForFunction(() => /^(Passed|Not yet)/.test(document.getElementById('pr-task-result').textContent), null, { timeout: 60000 });
-  // extraction: PRADA blocking stops the thief and not the honest client
+  // extraction: a run can be cancelled; then PRADA blocking stops the thief and not the honest client
   await page.selectOption('#pr-scenario', 'extraction');
+  await page.click('#pr-ex-check');
+  await page.waitForSelector('#pr-task-cancel:not([hidden])');
+  await page.click('#pr-task-cancel');
+  await page.waitForFunction(() => document.getElementById('pr-task-result').textContent === 'Cancelled.' && !document.getElementById('pr-ex-check').disabled);
   await page.selectOption('#pr-ex-prada', 'block');
   await page.click('#pr-ex-check');
   await page.waitForFunction(() => /^(Passed|Not yet|The thief was stopped)/.test(document.getElementById('pr-task-result').textContent), null, { timeout: 240000 });

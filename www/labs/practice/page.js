@@ -35,6 +35,8 @@ export default class PracticePage {
     $('pr-po-evidence').addEventListener('click', () => this.task('backdoor', () => this.showEvidence()));
     $('pr-po-new').addEventListener('click', () => { this.newSeed('backdoor'); $('pr-po-tables').replaceChildren(); $('pr-task-result').textContent = ''; });
     $('pr-po-check').addEventListener('click', () => this.task('backdoor', () => this.checkPoisoning()));
+    // a check runs in the worker: Cancel ends it (the next check starts a fresh one)
+    $('pr-task-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
   }
 
   read() {
@@ -175,8 +177,10 @@ export default class PracticePage {
     const $ = this.$;
     if (this.running) return;
     this.running = true;
-    const buttons = [...$('pr-task').querySelectorAll('button')];
+    const buttons = [...$('pr-task').querySelectorAll('button')].filter((b) => b.id !== 'pr-task-cancel');
     for (const b of buttons) b.disabled = true;
+    this.cancelled = false;
+    $('pr-task-cancel').hidden = false;
     this.showError('');
     try {
       const r = await work();
@@ -190,9 +194,12 @@ export default class PracticePage {
         $('pr-task-result').focus();
       }
     } catch (e) {
-      this.showError(e.message);
+      if (this.cancelled) $('pr-task-result').textContent = 'Cancelled.';
+      else this.showError(e.message);
     } finally {
       this.running = false;
+      $('pr-task-cancel').hidden = true;
+      $('pr-ex-progress').hidden = true;
       for (const b of buttons) b.disabled = false;
     }
   }
