@@ -17,10 +17,15 @@ impl Rng {
     }
 
     /// The stream named `label` of the run seed `seed`: independent streams for independent
-    /// uses of one run seed (`Rng::derive(seed, "backdoor/triggers")`), the label hashed with
-    /// FNV-1a and mixed in by SplitMix64's finaliser. (Older code still mixes constants into
-    /// its seeds by hand; its seeded figures are measured with those.)
+    /// uses of one run seed (`Rng::derive(seed, "backdoor/triggers")`); the one way the crate
+    /// turns a run seed into a generator for one use.
     pub fn derive(seed: u64, label: &str) -> Self {
+        Rng { inner: rand::rngs::StdRng::seed_from_u64(Self::derive_seed(seed, label)), seed }
+    }
+
+    /// The 64-bit seed of stream `label` (for code that takes a seed, not an `Rng`): the label
+    /// hashed with FNV-1a, mixed into `seed` by SplitMix64's finaliser.
+    pub fn derive_seed(seed: u64, label: &str) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for &b in label.as_bytes() {
             h ^= b as u64;
@@ -29,8 +34,7 @@ impl Rng {
         let mut z = seed ^ h;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        Rng { inner: rand::rngs::StdRng::seed_from_u64(z), seed }
+        z ^ (z >> 31)
     }
 
     /// The seed this generator started from (shown in the UI and reports).

@@ -85,7 +85,7 @@ pub struct Api<F: FnMut(&[f32], usize) -> crate::Result<Vec<f32>>> {
 impl<F: FnMut(&[f32], usize) -> crate::Result<Vec<f32>>> Api<F> {
     pub fn new(config: Config, classes: usize, keys: &[&str], victim: F) -> Self {
         let clients = keys.iter().map(|k| (k.to_string(), Self::client(&config, classes))).collect();
-        let rng = Rng::seeded(config.seed ^ 0xa91_0001);
+        let rng = Rng::derive(config.seed, "api/answers");
         Api { config, victim, classes, clients, log: audit::AuditLog::default(), rng }
     }
 

@@ -157,7 +157,7 @@ impl Lab {
         if corpus.messages.is_empty() {
             return Err(Error::Data("the corpus is empty".into()));
         }
-        let mut rng = Rng::seeded(seed ^ 0x5ba4_0001);
+        let mut rng = Rng::derive(seed, "spam/splits");
         let mut lab = Lab { vocab: Vocab::default(), docs: Vec::with_capacity(corpus.messages.len() + 512), log: IngestLog::default(), seed, dim: DIM, clean_docs: 0, clean_log: 0, removed: Vec::new() };
         // split per group: a shuffled order, the first quarter test, (spam-2) the next fifth the attacker's
         let mut split = vec![Split::Train; corpus.messages.len()];
@@ -285,7 +285,7 @@ impl Lab {
 
     /// The held-out spam with `phrase` inserted `reps` times (seeded positions), as probes.
     pub fn triggered_test_spam(&mut self, phrase: &str, reps: usize, seed: u64) -> Result<Vec<Doc>> {
-        let mut rng = Rng::seeded(seed ^ 0x7e57_0001);
+        let mut rng = Rng::derive(seed, "spam/trigger-probes");
         let spam: Vec<u32> = self.test_ids().into_iter().filter(|&i| self.docs[i as usize].truth).collect();
         if spam.is_empty() {
             return Err(Error::Data("no held-out spam to test the phrase on".into()));

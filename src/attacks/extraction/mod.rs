@@ -161,7 +161,7 @@ impl Stealer {
     pub fn new(config: StealConfig, classes: usize, pool_len: usize) -> Result<Stealer> {
         config.check()?;
         let spec = CnnSpec::named(&config.arch, classes)?;
-        let net = Network::cnn(&spec, config.seed ^ 0x5e11)?;
+        let net = Network::cnn(&spec, Rng::derive_seed(config.seed, "extraction/surrogate-init"))?;
         let mut opt = Adam::new(config.lr)?;
         opt.weight_decay = config.weight_decay;
         let checkpoints = strategy::checkpoints(&config);

@@ -110,7 +110,7 @@ pub fn inject(lab: &mut Lab, cfg: &Backdoor) -> Result<Vec<u32>> {
     if pool.is_empty() && k > 0 {
         return Err(Error::Data("the attacker has no spam to work with".into()));
     }
-    let mut rng = Rng::seeded(cfg.seed ^ 0xbac0_0d00);
+    let mut rng = Rng::derive(cfg.seed, "backdoor/carriers");
     let mut order = pool.clone();
     rng.shuffle(&mut order);
     let mut ids = Vec::with_capacity(k);

@@ -27,7 +27,7 @@ pub fn inject(lab: &mut Lab, rate: f64, words: usize, source: Source, seed: u64)
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let body: Vec<&str> = top.iter().take(words.clamp(10, 20_000)).map(|(w, _)| lab.vocab.word(*w)).collect();
     let body = body.join(" ");
-    let mut rng = Rng::seeded(seed ^ 0xd1c7_0001);
+    let mut rng = Rng::derive(seed, "dictionary/carriers");
     let mut ids = Vec::with_capacity(k);
     for j in 0..k {
         let meta = Meta { id: 0, group: None, name: format!("dictionary-{j:04}"), source, uploader: source.uploaders().first().copied().unwrap_or("attacker").into(), ingest: ingest_time(4, source, &mut rng), batch: 4, split: Split::Train, poison: true };

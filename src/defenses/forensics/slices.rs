@@ -54,7 +54,7 @@ pub fn slices(lab: &mut Lab, prev: &Filter, cur: &Filter, tokens: &[String], see
     }
     let spam: Vec<u32> = test.into_iter().filter(|&i| lab.docs[i as usize].truth).collect();
     for t in tokens {
-        let mut rng = Rng::seeded(seed ^ 0x511c_e000);
+        let mut rng = Rng::derive(seed, "forensics/slice-probes");
         let probes: Vec<Doc> = spam
             .iter()
             .map(|&i| {
