@@ -7,7 +7,7 @@
 use super::rdp::{epsilon, Spent};
 use crate::rng::Rng;
 use crate::spam::features::{hashed_counts, log_l2, Sparse};
-use crate::spam::filter::{Filter, Logistic};
+use crate::spam::filter::{logistic_loss, Filter, Logistic};
 use crate::spam::{Doc, Lab};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -47,6 +47,10 @@ impl DpFilter {
         let x = self.features(lab, d);
         x.dot(&self.model.w) + self.model.b > 0.0
     }
+    /// Cross-entropy of the document's training label under this filter.
+    pub fn loss(&self, lab: &Lab, d: &Doc) -> f32 {
+        logistic_loss(self.features(lab, d).dot(&self.model.w) + self.model.b, d.label)
+    }
     /// As a [`Filter`] over documents re-featurized at `self.dim` (see [`refeaturize`]).
     pub fn filter(&self) -> Filter {
         Filter::Lr(self.model.clone())
@@ -68,7 +72,7 @@ pub fn train(lab: &Lab, ids: &[u32], cfg: &DpConfig) -> Result<DpFilter> {
         (log_l2(&hashed_counts(&d.tokens, &lab.vocab, dim)), d.label as u8 as f32)
     }).collect();
     let steps = (cfg.epochs / cfg.q).round().max(1.0) as u64;
-    let mut rng = Rng::seeded(cfg.seed ^ 0xd959_0001);
+    let mut rng = Rng::derive(cfg.seed, "dpsgd/batches");
     let mut w = vec![0f32; dim as usize];
     let mut b = 0f32;
     let mut grad = vec![0f32; dim as usize];

@@ -1,5 +1,9 @@
-//! Differential privacy: the Rényi-DP accountant for the Poisson-subsampled Gaussian mechanism
-//! ([`rdp`]) and DP-SGD for the logistic-regression spam filter ([`dpsgd`]).
+//! Differential privacy and membership inference: the Rényi-DP accountant for the
+//! Poisson-subsampled Gaussian mechanism ([`rdp`]), DP-SGD for the logistic-regression spam
+//! filter ([`dpsgd`]), membership-inference metrics and the DP audit's empirical ε
+//! ([`membership`]), and the loss-threshold attack ([`loss_threshold`]).
 
 pub mod dpsgd;
+pub mod loss_threshold;
+pub mod membership;
 pub mod rdp;

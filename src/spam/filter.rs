@@ -245,14 +245,17 @@ impl Filter {
 
     /// Cross-entropy of the document's training label.
     pub fn loss(&self, doc: &Doc) -> f32 {
-        let z = self.logit(doc);
-        let s = if doc.label { z } else { -z };
-        // log(1 + e^{-s}), stable
-        if s > 0.0 {
-            (-s).exp().ln_1p()
-        } else {
-            -s + s.exp().ln_1p()
-        }
+        logistic_loss(self.logit(doc), doc.label)
+    }
+}
+
+/// Cross-entropy of `label` (true: spam) for log-odds `z`: log(1 + e^{−s}), s = ±z, computed stably.
+pub fn logistic_loss(z: f32, label: bool) -> f32 {
+    let s = if label { z } else { -z };
+    if s > 0.0 {
+        (-s).exp().ln_1p()
+    } else {
+        -s + s.exp().ln_1p()
     }
 }
 
