@@ -47,9 +47,13 @@ impl DpFilter {
         let x = self.features(lab, d);
         x.dot(&self.model.w) + self.model.b > 0.0
     }
+    /// Log-odds of spam.
+    pub fn logit(&self, lab: &Lab, d: &Doc) -> f32 {
+        self.features(lab, d).dot(&self.model.w) + self.model.b
+    }
     /// Cross-entropy of the document's training label under this filter.
     pub fn loss(&self, lab: &Lab, d: &Doc) -> f32 {
-        logistic_loss(self.features(lab, d).dot(&self.model.w) + self.model.b, d.label)
+        logistic_loss(self.logit(lab, d), d.label)
     }
     /// As a [`Filter`] over documents re-featurized at `self.dim` (see [`refeaturize`]).
     pub fn filter(&self) -> Filter {

@@ -1,9 +1,10 @@
 //! Differential privacy and membership inference: the Rényi-DP accountant for the
 //! Poisson-subsampled Gaussian mechanism ([`rdp`]), DP-SGD for the logistic-regression spam
 //! filter ([`dpsgd`]), membership-inference metrics and the DP audit's empirical ε
-//! ([`membership`]), and the loss-threshold attack ([`loss_threshold`]).
+//! ([`membership`]), the loss-threshold attack ([`loss_threshold`]) and LiRA ([`lira`]).
 
 pub mod dpsgd;
+pub mod lira;
 pub mod loss_threshold;
 pub mod membership;
 pub mod rdp;
