@@ -28,6 +28,8 @@ fn counts_without_a_bound_are_refused_before_the_work() {
     refused(&["dp", "epsilon", "--steps", "0"], "--steps must be between 1");
     refused(&["poison", "--reps", "100000"], "reps");
     refused(&["extract", "--rate", "inf", "--dry-run"], "rate");
+    refused(&["privacy", "--shadows", "100000", "--dry-run"], "shadows");
+    refused(&["privacy", "--private", "--q", "1e-7"], "the number of DP-SGD steps");
 }
 
 #[test]

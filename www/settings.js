@@ -1,7 +1,7 @@
 // A lab's settings on the page. Its controls are named by the core's parameter names (the
 // lab's `Params` in src/labs/<lab>/params.rs); their defaults come from the core, fetched once
 // from the lab's worker; a URL key that names a parameter the page has no control for is kept
-// and sent with the rest. `scale` shows a parameter in other units (the poisoning rate in %).
+// and sent with the rest; a checkbox carries a boolean (`true`/`false` in the URL). `scale` shows a parameter in other units (the poisoning rate in %).
 
 export class Settings {
   /**
@@ -41,6 +41,7 @@ export class Settings {
     for (const k of Object.keys(d)) if (!(k in this.fields) && given(k) !== null) this.extra[k] = given(k);
     for (const [k, id] of Object.entries(this.fields)) {
       const e = this.$(id);
+      if (e.type === 'checkbox') { const v = given(k) ?? String(d[k]); e.checked = v === 'true' || v === '1'; continue; }
       e.value = given(k) ?? this.shown(k, d[k]);
       if (e.tagName === 'SELECT' && !e.value) e.value = this.shown(k, d[k]);
     }
@@ -49,7 +50,7 @@ export class Settings {
   /** The settings as the URL carries them (strings, in the units shown). */
   params() {
     const out = { ...this.extra };
-    for (const [k, id] of Object.entries(this.fields)) out[k] = this.$(id).value;
+    for (const [k, id] of Object.entries(this.fields)) { const e = this.$(id); out[k] = e.type === 'checkbox' ? String(e.checked) : e.value; }
     return out;
   }
 
@@ -59,6 +60,7 @@ export class Settings {
     if (!d) throw new Error('The lab is still starting: try again in a moment.');
     const out = { ...d };
     for (const [k, v] of Object.entries(this.params())) {
+      if (typeof d[k] === 'boolean') { out[k] = v === true || v === 'true' || v === '1'; continue; }
       if (typeof d[k] !== 'number') { out[k] = v; continue; }
       const n = Number(v);
       if (String(v).trim() === '' || !Number.isFinite(n)) throw new Error(`${k} must be a number (got “${v}”).`);

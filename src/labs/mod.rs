@@ -8,6 +8,7 @@ pub mod evasion;
 pub mod extraction;
 pub mod poisoning;
 pub mod practice;
+pub mod privacy;
 pub mod scanner;
 pub mod threats;
 

@@ -36,6 +36,88 @@ pub struct Shadows {
     pub count: usize,
 }
 
+/// The shadows' confidences as they are trained, one at a time (for progress and cancel).
+pub struct Accumulator {
+    ins: Vec<Vec<f64>>,
+    outs: Vec<Vec<f64>>,
+    fixed_variance: bool,
+    pub count: usize,
+}
+
+impl Accumulator {
+    /// For a pool of `pool` records (≥ 2).
+    pub fn new(pool: usize, cfg: &LiraConfig) -> Result<Accumulator> {
+        if !(2..=256).contains(&cfg.shadows) {
+            return Err(Error::InvalidArgument(format!("shadows must be 2–256 (got {})", cfg.shadows)));
+        }
+        if pool < 2 {
+            return Err(Error::InvalidArgument("LiRA needs a pool of at least two records".into()));
+        }
+        Ok(Accumulator { ins: vec![Vec::new(); pool], outs: vec![Vec::new(); pool], fixed_variance: cfg.fixed_variance, count: 0 })
+    }
+
+    /// The next shadow's training set: a random half of the pool (sorted indices) and, per
+    /// record, whether it is in it.
+    pub fn split(&self, rng: &mut Rng) -> (Vec<usize>, Vec<bool>) {
+        let pool = self.ins.len();
+        let mut order: Vec<usize> = (0..pool).collect();
+        rng.shuffle(&mut order);
+        let mut ids = order[..pool / 2].to_vec();
+        ids.sort_unstable();
+        let mut member = vec![false; pool];
+        for &i in &ids {
+            member[i] = true;
+        }
+        (ids, member)
+    }
+
+    /// Add one shadow: `phi` for every pool record, `member` its split.
+    pub fn add(&mut self, member: &[bool], phi: &[f64]) -> Result<()> {
+        let pool = self.ins.len();
+        if phi.len() != pool || member.len() != pool || phi.iter().any(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument("a shadow returned the wrong number of confidences or a non-finite one".into()));
+        }
+        for i in 0..pool {
+            if member[i] { self.ins[i].push(phi[i]) } else { self.outs[i].push(phi[i]) }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The per-record Gaussians (a record no shadow held in, or out, takes the pool's mean).
+    pub fn finish(&self) -> Shadows {
+        let pool = self.ins.len();
+        let stats = |v: &[Vec<f64>]| -> (Vec<f64>, Vec<f64>) {
+            let (mut mu, mut var): (Vec<f64>, Vec<f64>) = v.iter().map(|x| {
+                if x.is_empty() {
+                    return (f64::NAN, f64::NAN);
+                }
+                let m = x.iter().sum::<f64>() / x.len() as f64;
+                (m, x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / x.len() as f64)
+            }).unzip();
+            let known: Vec<usize> = (0..pool).filter(|&i| mu[i].is_finite()).collect();
+            let m = known.iter().map(|&i| mu[i]).sum::<f64>() / known.len().max(1) as f64;
+            let g = known.iter().map(|&i| var[i]).sum::<f64>() / known.len().max(1) as f64;
+            for i in 0..pool {
+                if !mu[i].is_finite() {
+                    mu[i] = m;
+                    var[i] = g;
+                }
+            }
+            (mu, var)
+        };
+        let (mu_in, mut var_in) = stats(&self.ins);
+        let (mu_out, mut var_out) = stats(&self.outs);
+        if self.fixed_variance {
+            for var in [&mut var_in, &mut var_out] {
+                let g = var.iter().sum::<f64>() / pool as f64;
+                var.iter_mut().for_each(|v| *v = g);
+            }
+        }
+        Shadows { mu_in, mu_out, var_in, var_out, count: self.count }
+    }
+}
+
 /// Train `cfg.shadows` shadows on random halves of a pool of `pool` records. `train(ids, seed)`
 /// trains one on the pool indices `ids` and returns φ for all `pool` records; `on_shadow(k)`
 /// after each (progress; an `Err` stops the run).
@@ -46,66 +128,15 @@ pub fn shadows(
     mut train: impl FnMut(&[usize], u64) -> Result<Vec<f64>>,
     mut on_shadow: impl FnMut(usize) -> Result<()>,
 ) -> Result<Shadows> {
-    if !(2..=256).contains(&cfg.shadows) {
-        return Err(Error::InvalidArgument(format!("shadows must be 2–256 (got {})", cfg.shadows)));
-    }
-    if pool < 2 {
-        return Err(Error::InvalidArgument("LiRA needs a pool of at least two records".into()));
-    }
-    let mut ins: Vec<Vec<f64>> = vec![Vec::new(); pool];
-    let mut outs: Vec<Vec<f64>> = vec![Vec::new(); pool];
+    let mut acc = Accumulator::new(pool, cfg)?;
     for k in 0..cfg.shadows {
-        let mut order: Vec<usize> = (0..pool).collect();
-        rng.shuffle(&mut order);
-        let mut member = vec![false; pool];
-        let half = &order[..pool / 2];
-        for &i in half {
-            member[i] = true;
-        }
-        let mut ids = half.to_vec();
-        ids.sort_unstable();
-        let seed = rng.below(usize::MAX) as u64;
-        let phi = train(&ids, seed)?;
-        if phi.len() != pool || phi.iter().any(|v| !v.is_finite()) {
-            return Err(Error::InvalidArgument("a shadow returned the wrong number of confidences or a non-finite one".into()));
-        }
-        for i in 0..pool {
-            if member[i] { ins[i].push(phi[i]) } else { outs[i].push(phi[i]) }
-        }
+        let (ids, member) = acc.split(rng);
+        // by index, not drawn from `rng` as a usize: the same seeds on 32-bit wasm and 64-bit native
+        let seed = Rng::derive_seed(rng.seed(), &format!("lira/shadow/{k}"));
+        acc.add(&member, &train(&ids, seed)?)?;
         on_shadow(k + 1)?;
     }
-    let stats = |v: &[Vec<f64>]| -> (Vec<f64>, Vec<f64>) {
-        v.iter().map(|x| {
-            if x.is_empty() {
-                return (f64::NAN, f64::NAN);
-            }
-            let m = x.iter().sum::<f64>() / x.len() as f64;
-            (m, x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / x.len() as f64)
-        }).unzip()
-    };
-    let (mut mu_in, mut var_in) = stats(&ins);
-    let (mut mu_out, mut var_out) = stats(&outs);
-    // a record no shadow held in (or out): fall back to the pool-wide mean
-    let fill = |mu: &mut Vec<f64>, var: &mut Vec<f64>| {
-        let known: Vec<usize> = (0..pool).filter(|&i| mu[i].is_finite()).collect();
-        let m = known.iter().map(|&i| mu[i]).sum::<f64>() / known.len().max(1) as f64;
-        let v = known.iter().map(|&i| var[i]).sum::<f64>() / known.len().max(1) as f64;
-        for i in 0..pool {
-            if !mu[i].is_finite() {
-                mu[i] = m;
-                var[i] = v;
-            }
-        }
-    };
-    fill(&mut mu_in, &mut var_in);
-    fill(&mut mu_out, &mut var_out);
-    if cfg.fixed_variance {
-        for var in [&mut var_in, &mut var_out] {
-            let g = var.iter().sum::<f64>() / pool as f64;
-            var.iter_mut().for_each(|v| *v = g);
-        }
-    }
-    Ok(Shadows { mu_in, mu_out, var_in, var_out, count: cfg.shadows })
+    Ok(acc.finish())
 }
 
 impl Shadows {

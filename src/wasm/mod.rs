@@ -10,6 +10,7 @@ mod evasion;
 mod extraction;
 mod poisoning;
 mod practice;
+mod privacy;
 mod scanner;
 mod threats;
 

@@ -10,7 +10,7 @@ let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
-const LABS = ['classify', 'evasion', 'extraction', 'poisoning', 'scanner', 'threats', 'practice'];
+const LABS = ['classify', 'evasion', 'extraction', 'poisoning', 'privacy', 'scanner', 'threats', 'practice'];
 const shown = (page, lab) => page.waitForFunction((l) => { const s = document.getElementById(`lab-${l}`); return s && !s.hidden; }, lab, { timeout: 30000 });
 const ready = (page) => page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 60000 });
 

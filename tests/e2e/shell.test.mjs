@@ -17,7 +17,7 @@ test('the nav lists the registry; a tab works before the classifier has loaded',
   // no wait for "Ready": the first tab click must route at once
   await page.waitForSelector('#nav a[data-lab="poisoning"]', { timeout: 10000 });
   const labels = await page.locator('#nav a').allTextContents();
-  assert.deepEqual(labels, ['Classify', 'Evasion', 'Extraction', 'Poisoning', 'Model scanner', 'Threat model', 'Practice']);
+  assert.deepEqual(labels, ['Classify', 'Evasion', 'Extraction', 'Poisoning', 'Privacy', 'Model scanner', 'Threat model', 'Practice']);
   assert.equal(await page.locator('#nav a[aria-disabled="true"]').count(), 0, 'every lab has landed');
   await page.locator('#nav a[data-lab="poisoning"]').click();
   await visible(page, 'lab-poisoning');
@@ -102,7 +102,7 @@ test('an idle scanner worker ends after 10 s, and the next scan starts a fresh o
 test('on a 390 px phone no lab is wider than the screen, and its main action is in reach', async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const { page, log } = await openPage(browser, ctx);
-  const actions = { classify: '#upload', evasion: '#ev-run', extraction: '#ex-steal', poisoning: '#po-run', scanner: '#sc-scan-sample', threats: '#th-measure-all', practice: '#pr-check' };
+  const actions = { classify: '#upload', evasion: '#ev-run', extraction: '#ex-steal', poisoning: '#po-run', privacy: '#pv-run', scanner: '#sc-scan-sample', threats: '#th-measure-all', practice: '#pr-check' };
   for (const [lab, action] of Object.entries(actions)) {
     await page.goto(`${server.url}#lab=${lab}`);
     await page.reload();

@@ -4,5 +4,6 @@ mod classify;
 mod evasion;
 mod extraction;
 mod practice;
+mod privacy;
 mod scanner;
 mod threats;

@@ -49,6 +49,11 @@ struct Extraction {
     p: mlsec::labs::extraction::Params,
 }
 #[derive(Parser)]
+struct Privacy {
+    #[command(flatten)]
+    p: mlsec::labs::privacy::Params,
+}
+#[derive(Parser)]
 struct Poisoning {
     #[command(flatten)]
     p: mlsec::labs::poisoning::Params,
@@ -94,6 +99,7 @@ fn check_demo(d: &threats::Demo) -> Result<(), String> {
             p.check().map(|_| ())
         }
         "poisoning" => Poisoning::try_parse_from(&args).map_err(|e| e.to_string())?.p.check().map(|_| ()),
+        "privacy" => Privacy::try_parse_from(&args).map_err(|e| e.to_string())?.p.check().map(|_| ()),
         "scanner" => Ok(()),
         other => return Err(format!("no lab {other}")),
     };

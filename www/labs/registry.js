@@ -19,6 +19,7 @@ import classify from './classify/meta.js';
 import evasion from './evasion/meta.js';
 import extraction from './extraction/meta.js';
 import poisoning from './poisoning/meta.js';
+import privacy from './privacy/meta.js';
 import scanner from './scanner/meta.js';
 import threats from './threats/meta.js';
 import practice from './practice/meta.js';
@@ -28,6 +29,7 @@ export const LABS = [
   evasion,
   extraction,
   poisoning,
+  privacy,
   scanner,
   threats,
   practice,

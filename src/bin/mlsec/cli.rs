@@ -140,6 +140,11 @@ enum Cmd {
         #[command(flatten)]
         args: crate::extraction::ExtractArgs,
     },
+    /// Membership inference on the spam filter: loss threshold and LiRA, ROC at low FPR, the DP-SGD audit.
+    Privacy {
+        #[command(flatten)]
+        args: crate::privacy::Args,
+    },
     /// Differential privacy: `epsilon` (RDP accountant) or `train` (DP-SGD filter vs the backdoor).
     Dp {
         /// epsilon or train.
@@ -305,6 +310,7 @@ pub fn main() -> ExitCode {
         Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => crate::evasion::detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
         Cmd::Attack { args } => crate::evasion::attack(args),
         Cmd::Practice { args } => crate::practice::run(args),
+        Cmd::Privacy { args } => crate::privacy::run(args, matches.subcommand_matches("privacy").unwrap_or(&matches)),
         Cmd::Threats { args } => crate::threats::run(args, matches.subcommand_matches("threats").unwrap_or(&matches)),
     };
     match r {

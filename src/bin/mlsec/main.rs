@@ -16,6 +16,8 @@ mod poisoning;
 #[cfg(not(target_arch = "wasm32"))]
 mod practice;
 #[cfg(not(target_arch = "wasm32"))]
+mod privacy;
+#[cfg(not(target_arch = "wasm32"))]
 mod scanner;
 #[cfg(not(target_arch = "wasm32"))]
 mod threats;

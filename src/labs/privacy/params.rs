@@ -1,0 +1,143 @@
+//! The privacy lab's settings: the one table of their defaults, ranges and presets. The page
+//! and the CLI read them from here.
+//!
+//! | name | default (`full`) | `quick` (the page) | range | meaning |
+//! |---|---|---|---|---|
+//! | `victim` | `spam` | | `spam` | the model attacked: the poisoning lab's logistic-regression spam filter, trained on a small member set |
+//! | `members` | 300 | | 20–2,000 | training records of the victim, drawn by the seed from the training split |
+//! | `nonmembers` | 300 | | 20–2,000 | held-out records, drawn from the test split |
+//! | `epochs` | 60 | | 1–200 | the victim's (and every shadow's) training epochs: more epochs, more overfitting |
+//! | `shadows` | 64 | 16 | 2–256 | LiRA's shadow models, each trained on a random half of the members and non-members |
+//! | `private` | false | | | train the victim and the shadows with DP-SGD instead |
+//! | `q` | 0.05 | | 0 < q ≤ 1, epochs / q ≤ 20,000 steps | DP-SGD's sampling rate |
+//! | `sigma` | 1 | | 0–100 | DP-SGD's noise multiplier |
+//! | `clip` | 1 | | > 0 | DP-SGD's per-example clipping norm |
+//! | `dp_epochs` | 10 | | 0 < epochs ≤ 200 | DP-SGD's epochs |
+//! | `delta` | 10⁻⁵ | | 0 < δ < 0.01 | the δ of the guarantee and of the audit |
+//! | `seed` | 0 | | 0–2⁵³ | the run seed (records, training, shadows) |
+
+use crate::error::{Error, Result};
+use crate::privacy::dpsgd::DpConfig;
+use crate::privacy::lira::LiraConfig;
+use serde::{Deserialize, Serialize};
+
+/// The lab's settings; see the module's table. `Default` is the `full` preset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::Args))]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// The model attacked: spam (the poisoning lab's logistic-regression filter).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().victim))]
+    pub victim: String,
+    /// Training records of the victim (20–2,000), drawn from the training split.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().members))]
+    pub members: usize,
+    /// Held-out records (20–2,000), drawn from the test split.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().nonmembers))]
+    pub nonmembers: usize,
+    /// Training epochs of the victim and of each shadow (1–200).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().epochs))]
+    pub epochs: usize,
+    /// LiRA's shadow models (2–256).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().shadows))]
+    pub shadows: usize,
+    /// Train the victim and the shadows with DP-SGD.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long))]
+    pub private: bool,
+    /// DP-SGD: sampling rate.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().q))]
+    pub q: f64,
+    /// DP-SGD: noise multiplier.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().sigma))]
+    pub sigma: f64,
+    /// DP-SGD: per-example clipping norm.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().clip))]
+    pub clip: f64,
+    /// DP-SGD: epochs.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().dp_epochs))]
+    pub dp_epochs: f64,
+    /// The δ of the guarantee and of the audit.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().delta))]
+    pub delta: f64,
+    /// The run seed.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().seed))]
+    pub seed: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { victim: "spam".into(), members: 300, nonmembers: 300, epochs: 60, shadows: 64, private: false, q: 0.05, sigma: 1.0, clip: 1.0, dp_epochs: 10.0, delta: 1e-5, seed: 0 }
+    }
+}
+
+/// Names [`Params::preset`] knows, the default first.
+pub const PRESETS: [&str; 2] = ["full", "quick"];
+
+/// Most DP-SGD steps a victim or shadow takes (dp_epochs / q).
+pub const MAX_DP_STEPS: f64 = 20_000.0;
+
+/// Settings that passed [`Params::check`], parsed.
+#[derive(Clone, Debug)]
+pub struct ValidParams {
+    params: Params,
+    pub lira: LiraConfig,
+    /// DP-SGD's settings when `private`.
+    pub dp: Option<DpConfig>,
+}
+
+impl ValidParams {
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+impl Params {
+    /// A named preset (see the module's table): `full` (= `Default`) or `quick`.
+    pub fn preset(name: &str) -> Result<Params> {
+        match name {
+            "full" => Ok(Params::default()),
+            "quick" => Ok(Params { shadows: 16, ..Params::default() }),
+            other => Err(Error::InvalidArgument(format!("unknown preset {other:?}: use {}", PRESETS.join(" or ")))),
+        }
+    }
+
+    /// Check every setting against its range (a sentence naming the first that is out).
+    pub fn check(&self) -> Result<ValidParams> {
+        let bad = |name: &str, range: &str| Err(Error::InvalidArgument(format!("{name} must be {range}")));
+        if self.victim != "spam" {
+            return bad("victim", "spam (the image victims are still to come)");
+        }
+        if !(20..=2000).contains(&self.members) {
+            return bad("members", "between 20 and 2,000");
+        }
+        if !(20..=2000).contains(&self.nonmembers) {
+            return bad("nonmembers", "between 20 and 2,000");
+        }
+        if !(1..=200).contains(&self.epochs) {
+            return bad("epochs", "between 1 and 200");
+        }
+        if !(2..=256).contains(&self.shadows) {
+            return bad("shadows", "between 2 and 256");
+        }
+        if !(self.q > 0.0 && self.q <= 1.0) {
+            return bad("q (the sampling rate)", "> 0 and ≤ 1");
+        }
+        if !(0.0..=100.0).contains(&self.sigma) {
+            return bad("sigma (the noise multiplier)", "between 0 and 100");
+        }
+        if !(self.clip > 0.0 && self.clip.is_finite()) {
+            return bad("clip (the clipping norm)", "> 0");
+        }
+        if !(self.dp_epochs > 0.0 && self.dp_epochs <= 200.0) {
+            return bad("dp_epochs", "> 0 and ≤ 200");
+        }
+        if !(self.delta > 0.0 && self.delta < 0.01) {
+            return bad("delta", "> 0 and < 0.01");
+        }
+        if self.dp_epochs / self.q > MAX_DP_STEPS {
+            return bad("dp_epochs / q (the number of DP-SGD steps)", &format!("at most {MAX_DP_STEPS}: raise q or lower dp_epochs"));
+        }
+        let dp = self.private.then(|| DpConfig { q: self.q, sigma: self.sigma, clip: self.clip, epochs: self.dp_epochs, delta: self.delta, seed: self.seed, ..DpConfig::default() });
+        Ok(ValidParams { params: self.clone(), lira: LiraConfig { shadows: self.shadows, fixed_variance: self.shadows < 64 }, dp })
+    }
+}

@@ -1,0 +1,81 @@
+//! What the privacy lab reports: the page shows it and `mlsec privacy --json` prints it.
+
+use super::params::Params;
+use crate::privacy::membership::EpsilonBound;
+use serde::Serialize;
+
+/// The victim and how much it overfits.
+#[derive(Clone, Debug, Serialize)]
+pub struct VictimReport {
+    /// "logistic regression" or "DP-SGD logistic regression".
+    pub model: String,
+    pub members: usize,
+    pub nonmembers: usize,
+    /// Accuracy on its own training records and on the held-out ones.
+    pub member_accuracy: f64,
+    pub nonmember_accuracy: f64,
+    /// The accountant's ε at `delta` (DP-SGD only), its RDP order and steps.
+    pub epsilon: Option<f64>,
+    pub order: Option<f64>,
+    pub steps: Option<u64>,
+}
+
+/// An ROC curve: every point (at most members + non-members + 1).
+#[derive(Clone, Debug, Serialize)]
+pub struct Curve {
+    pub fpr: Vec<f64>,
+    pub tpr: Vec<f64>,
+}
+
+/// One attack's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttackReport {
+    /// `loss`, `lira_online` or `lira_offline`.
+    pub key: String,
+    pub name: String,
+    pub paper: String,
+    pub auc: f64,
+    /// TPR at FPR ≤ 1% and ≤ 0.1%.
+    pub tpr_at_1pct: f64,
+    pub tpr_at_01pct: f64,
+    /// The DP audit's empirical lower bound on ε from this attack (95%, Clopper–Pearson).
+    pub epsilon_lower_bound: EpsilonBound,
+    pub roc: Curve,
+}
+
+/// A member the strongest attack is surest of.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exposed {
+    pub id: u32,
+    pub subject: String,
+    pub label: &'static str,
+    /// LiRA's (online) score: the log-likelihood ratio, member vs not.
+    pub score: f64,
+    /// The victim's loss on it.
+    pub loss: f64,
+}
+
+/// The DP audit: the largest empirical lower bound over the attacks against the accountant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Audit {
+    pub accountant_epsilon: f64,
+    pub empirical_epsilon: f64,
+    /// The attack that gave it.
+    pub by: String,
+    /// empirical ≤ accountant: false would mean a bug in DP-SGD or the accountant.
+    pub holds: bool,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct PrivacyReport {
+    pub params: Params,
+    pub seed: u64,
+    pub victim: VictimReport,
+    /// Yeom et al.'s global threshold (loss ≤ the mean training loss): its one operating point.
+    pub global_threshold: (f64, f64),
+    pub attacks: Vec<AttackReport>,
+    pub exposed: Vec<Exposed>,
+    pub audit: Option<Audit>,
+    pub shadows: usize,
+}

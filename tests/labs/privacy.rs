@@ -1,0 +1,73 @@
+//! The privacy lab: its settings' table and refusals, LiRA against the overfit spam filter
+//! (far above chance and above the loss threshold at 1% FPR), DP-SGD's audit (every attack's
+//! empirical ε below the accountant's, AUC ≤ 0.6 at ε ≤ 8), and the same seed, same report.
+//! Needs the packed corpus (./build.sh build).
+
+use mlsec::data::spam::{Corpus, PACKED_PATH};
+use mlsec::labs::privacy::{self, Params, PrivacyReport};
+use mlsec::spam::Lab;
+
+fn run(p: &Params) -> PrivacyReport {
+    let c = Corpus::load(std::path::Path::new(PACKED_PATH)).expect("run ./build.sh build first");
+    let lab = Lab::new(&c, p.seed).unwrap();
+    let mut seen = Vec::new();
+    let r = privacy::run(&lab, &p.check().unwrap(), &mut |d, t| seen.push((d, t))).unwrap();
+    assert_eq!(seen.last(), Some(&(p.shadows, p.shadows)), "progress ends at the last shadow");
+    assert_eq!(seen.len(), p.shadows);
+    r
+}
+
+#[test]
+fn presets_and_refusals() {
+    assert_eq!(Params::preset("full").unwrap(), Params::default());
+    assert_eq!(Params::preset("quick").unwrap().shadows, 16);
+    assert!(Params::preset("huge").is_err());
+    for (bad, says) in [
+        (Params { members: 5, ..Params::default() }, "members"),
+        (Params { shadows: 1, ..Params::default() }, "shadows"),
+        (Params { epochs: 0, ..Params::default() }, "epochs"),
+        (Params { victim: "cnn".into(), ..Params::default() }, "victim"),
+        (Params { private: true, q: 1e-6, ..Params::default() }, "DP-SGD steps"),
+        (Params { sigma: f64::NAN, ..Params::default() }, "sigma"),
+        (Params { delta: 0.5, ..Params::default() }, "delta"),
+    ] {
+        let e = bad.check().unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+    }
+}
+
+#[test]
+fn lira_beats_the_loss_threshold_where_it_matters_and_dp_sgd_closes_the_leak() {
+    let quick = Params::preset("quick").unwrap();
+    let plain = run(&quick);
+    let get = |r: &PrivacyReport, k: &str| r.attacks.iter().find(|a| a.key == k).unwrap().clone();
+    let (lira, loss) = (get(&plain, "lira_online"), get(&plain, "loss"));
+    assert!(plain.victim.member_accuracy > plain.victim.nonmember_accuracy, "the victim overfits");
+    assert!(lira.tpr_at_1pct > 0.1 && lira.tpr_at_1pct > 2.0 * loss.tpr_at_1pct, "LiRA {} vs loss {}", lira.tpr_at_1pct, loss.tpr_at_1pct);
+    assert!(lira.auc > loss.auc);
+    assert!(plain.audit.is_none() && plain.victim.epsilon.is_none());
+    assert_eq!(plain.exposed.len(), 5);
+    assert!(plain.exposed.windows(2).all(|w| w[0].score >= w[1].score));
+    // the ROC runs from (0, 0) to (1, 1)
+    assert_eq!((lira.roc.fpr[0], lira.roc.tpr[0]), (0.0, 0.0));
+    assert_eq!((*lira.roc.fpr.last().unwrap(), *lira.roc.tpr.last().unwrap()), (1.0, 1.0));
+
+    let private = run(&Params { private: true, ..quick.clone() });
+    let a = private.audit.as_ref().unwrap();
+    let eps = private.victim.epsilon.unwrap();
+    assert!(eps <= 8.0, "ε {eps}");
+    assert!(a.holds && a.empirical_epsilon <= eps, "{a:?}");
+    for x in &private.attacks {
+        assert!(x.epsilon_lower_bound.epsilon <= eps, "{}: {:?}", x.name, x.epsilon_lower_bound);
+        assert!(x.auc <= 0.6, "{}: AUC {}", x.name, x.auc);
+    }
+    assert!(private.victim.nonmember_accuracy < plain.victim.nonmember_accuracy, "privacy costs accuracy here");
+}
+
+#[test]
+fn same_seed_same_report_and_another_seed_another() {
+    let p = Params { shadows: 4, members: 100, nonmembers: 100, ..Params::default() };
+    let a = serde_json::to_string(&run(&p)).unwrap();
+    assert_eq!(a, serde_json::to_string(&run(&p)).unwrap());
+    assert_ne!(a, serde_json::to_string(&run(&Params { seed: 1, ..p })).unwrap());
+}

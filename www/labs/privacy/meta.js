@@ -1,0 +1,9 @@
+export default {
+  id: 'privacy',
+  label: 'Privacy',
+  images: false,
+  ownStatus: true,
+  panel: new URL('./panel.html', import.meta.url),
+  page: () => import('./page.js'),
+  ops: new URL('./ops.js', import.meta.url),
+};
