@@ -5,7 +5,7 @@
 //! | check | limit |
 //! |---|---|
 //! | file size | 1 byte ..= [`MAX_MODEL_BYTES`] |
-//! | graph | one graph, ≤ [`MAX_NODES`] nodes in topological order, one image input, one output that a node computes |
+//! | graph | one graph, ≤ [`MAX_NODES`] nodes in topological order, one image input, one output that a node computes, of shape [1, classes ≥ 2] for one image |
 //! | declared input | absent, or `[N, 3, 32, 32]` float (`N` symbolic or ≥ 1) |
 //! | weights | float32/int64 tensors hold what their dims declare; every float is finite |
 //! | windows (Conv, pools) | kernel, stride, dilation in 1 ..= [`MAX_WINDOW`]; pads in 0 ..= [`MAX_WINDOW`]; group ≥ 1 |
@@ -85,6 +85,7 @@ pub fn check(bytes: &[u8]) -> Result<Checked> {
             })
     })?;
     budget(&typed)?;
+    logits_shape(&typed)?;
     Ok(Checked { proto, typed, ops })
 }
 
@@ -485,6 +486,24 @@ fn unknown_rank(name: &str, op: &str) -> Error {
 }
 
 /// The computed values' bytes for one image, from tract's typed shapes.
+/// For one image the output must be one row of at least two class scores: a graph that folds
+/// the batch into its rows (a Reshape or Flatten on the wrong axis) would answer for images it
+/// was not given (a fuzz find: 96 rows for one image, which the `nn` engine then copied out of
+/// bounds).
+fn logits_shape(typed: &TypedModel) -> Result<()> {
+    let fact = typed
+        .output_outlets()
+        .ok()
+        .and_then(|o| o.first().copied())
+        .and_then(|o| typed.outlet_fact(o).ok())
+        .ok_or_else(|| Error::Model("the graph has no output".into()))?;
+    match fact.shape.as_concrete() {
+        Some(&[1, c]) if c >= 2 => Ok(()),
+        Some(s) => Err(Error::Model(format!("the model must answer one row of class scores an image ([1, classes] for one image); it gives {s:?}"))),
+        None => Err(Error::Model("the output's shape does not follow from a [1, 3, 32, 32] input".into())),
+    }
+}
+
 fn budget(typed: &TypedModel) -> Result<()> {
     let mut total: usize = 0;
     for node in typed.nodes() {

@@ -348,6 +348,10 @@ impl Network {
             .into_dimensionality::<Ix2>()
             .map_err(|_| Error::Shape(format!("the network output must be [N, classes], got {:?}", out.shape())))?
             .to_owned();
+        // a Reshape can fold the batch into the rows: one row an image, or the answer is not the images'
+        if logits.nrows() != x.shape()[0] {
+            return Err(Error::Shape(format!("the network output must have one row an image ({} images), got {:?}", x.shape()[0], logits.shape())));
+        }
         Ok((logits, Tape { values, argmax, batch_stats }))
     }
 
@@ -621,6 +625,9 @@ impl Classifier for Network {
             let end = (start + CHUNK).min(x.len());
             let chunk = x.view().slice(ndarray::s![start..end, .., .., ..]).to_owned();
             let (l, _) = self.forward(&chunk)?;
+            if l.ncols() != self.classes {
+                return Err(Error::Shape(format!("the network gave {} scores an image; it has {} classes", l.ncols(), self.classes)));
+            }
             out.slice_mut(ndarray::s![start..end, ..]).assign(&l);
         }
         Ok(out)
