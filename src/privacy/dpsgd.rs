@@ -31,6 +31,33 @@ impl Default for DpConfig {
     }
 }
 
+impl DpConfig {
+    /// Check q, σ, clip, epochs (named `epochs` in the sentence), δ and the step count
+    /// (epochs / q ≤ `max_steps`): a sentence naming the first that is out.
+    pub fn check(&self, epochs: &str, max_steps: u64) -> Result<()> {
+        let bad = |name: &str, range: &str| Err(Error::InvalidArgument(format!("{name} must be {range}")));
+        if !(self.q > 0.0 && self.q <= 1.0) {
+            return bad("q (the sampling rate)", "> 0 and ≤ 1");
+        }
+        if !(self.sigma >= 0.0 && self.sigma.is_finite()) {
+            return bad("sigma (the noise multiplier)", "≥ 0");
+        }
+        if !(self.clip > 0.0 && self.clip.is_finite()) {
+            return bad("clip (the clipping norm)", "> 0");
+        }
+        if !(self.epochs > 0.0 && self.epochs <= 200.0) {
+            return bad(epochs, "> 0 and ≤ 200");
+        }
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return bad("delta", "> 0 and < 1");
+        }
+        if self.epochs / self.q > max_steps as f64 {
+            return bad(&format!("{epochs} / q (the number of DP-SGD steps)"), &format!("at most {max_steps}: raise q or lower {epochs}"));
+        }
+        Ok(())
+    }
+}
+
 /// A DP-trained filter over its own small hashed space.
 pub struct DpFilter {
     pub model: Logistic,

@@ -108,26 +108,9 @@ impl Params {
         if self.reps == 0 || self.reps > 10 {
             return bad("reps (trigger insertions)", "between 1 and 10");
         }
-        if !(self.q > 0.0 && self.q <= 1.0) {
-            return bad("q (the sampling rate)", "> 0 and ≤ 1");
-        }
-        if !(self.sigma >= 0.0 && self.sigma.is_finite()) {
-            return bad("sigma (the noise multiplier)", "≥ 0");
-        }
-        if !(self.clip > 0.0 && self.clip.is_finite()) {
-            return bad("clip (the clipping norm)", "> 0");
-        }
-        if !(self.epochs > 0.0 && self.epochs <= 200.0) {
-            return bad("epochs", "> 0 and ≤ 200");
-        }
-        if !(self.delta > 0.0 && self.delta < 1.0) {
-            return bad("delta", "> 0 and < 1");
-        }
-        if self.epochs / self.q > MAX_DP_STEPS as f64 {
-            return bad("epochs / q (the number of DP-SGD steps)", &format!("at most {MAX_DP_STEPS}: raise q or lower epochs"));
-        }
         let backdoor = Backdoor { trigger: self.trigger.clone(), rate: self.rate, source, uploader: self.uploader.clone(), reps: self.reps, seed: self.seed, ..Backdoor::default() };
         let dp = DpConfig { q: self.q, sigma: self.sigma, clip: self.clip, epochs: self.epochs, delta: self.delta, seed: self.seed, ..DpConfig::default() };
+        dp.check("epochs", MAX_DP_STEPS)?;
         Ok(ValidParams { params: self.clone(), kind, backdoor, dp })
     }
 }
