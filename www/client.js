@@ -4,6 +4,7 @@
 // error and the worker is replaced, so the tab never freezes on a bad input. `setup(client)`,
 // when set, runs on every fresh worker (reload its model) before any other request reaches it:
 // a request made while the worker restarts waits for it (its own calls pass {setup: true}).
+// once(make): a lab's load into the worker, made again after a restart.
 // `idleMs`: a worker with nothing to do for that long is terminated (its memory freed); the next
 // call starts a fresh one (through `setup`). Only for workers that keep no state a user made:
 // the evaluation pool and the scanner (squoosh ends idle workers after 10 s); the image core,
@@ -20,6 +21,7 @@ export class CoreClient {
     this.worker = null;
     this.onRestart = null;
     this.setup = null;
+    this.loaded = null;
     this.ready = Promise.resolve();
   }
 
@@ -79,6 +81,17 @@ export class CoreClient {
     });
   }
 
+  /** The promise `make()` returns, made once per worker (a lab's load into it): made again
+   *  after a restart (a cancel) or after it failed. `loaded` is that promise, or null. */
+  once(make) {
+    if (!this.loaded) {
+      const p = make();
+      this.loaded = p;
+      p.catch(() => { if (this.loaded === p) this.loaded = null; });
+    }
+    return this.loaded;
+  }
+
   get busy() { return this.pending.size > 0; }
 
   failAll(err) {
@@ -94,6 +107,7 @@ export class CoreClient {
   restart() {
     this.worker?.terminate();
     this.worker = null;
+    this.loaded = null;
     this.start();
     this.onRestart?.();
   }

@@ -2,7 +2,8 @@
 // The operations are the image core's (below: the page's model and test images, shared by the
 // image labs) and each lab's own, from www/labs/<id>/ops.js through the registry.
 import * as wasm from './pkg/mlsec.js';
-import { LABS } from './labs/registry.js';
+// the registry awaits its labs' meta.js: imported here without blocking onmessage below
+const registry = import('./labs/registry.js');
 
 async function fetchBytes(url) {
   const r = await fetch(url);
@@ -64,7 +65,7 @@ function boot() {
   if (!ready) {
     ready = (async () => {
       await wasm.default({ module_or_path: new URL('./pkg/mlsec_bg.wasm', import.meta.url) });
-      for (const lab of LABS) {
+      for (const lab of (await registry).LABS) {
         if (!lab.ops) continue;
         const own = (await import(lab.ops)).default(core);
         for (const [name, fn] of Object.entries(own)) {

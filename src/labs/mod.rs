@@ -16,6 +16,19 @@ use crate::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// The presets every lab with a smaller page run names, the default first: `full` is the lab's
+/// `Default` (the CLI's run, the README's figures), `quick` the page's first run.
+pub const PRESETS: [&str; 2] = ["full", "quick"];
+
+/// The preset `name` of a lab's settings: `full` = `P::default()`, `quick` = `quick()`.
+pub fn preset<P: Default>(name: &str, quick: impl FnOnce() -> P) -> Result<P> {
+    match name {
+        "full" => Ok(P::default()),
+        "quick" => Ok(quick()),
+        other => Err(Error::InvalidArgument(format!("unknown preset {other:?}: use {}", PRESETS.join(" or ")))),
+    }
+}
+
 /// `given` over `preset`: every field of `given` for which `explicit(name)` holds (a flag on
 /// the command line), the preset's value for the rest. Field names are the serde (snake_case)
 /// names, which are also the CLI's argument ids.

@@ -5,12 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, openPage, shot } from './harness.mjs';
+import { LABS as REGISTRY } from '../../www/labs/registry.js';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); server?.stop(); });
 
-const LABS = ['classify', 'evasion', 'extraction', 'poisoning', 'privacy', 'scanner', 'threats', 'practice'];
+const LABS = REGISTRY.filter((l) => !l.soon).map((l) => l.id);
 const shown = (page, lab) => page.waitForFunction((l) => { const s = document.getElementById(`lab-${l}`); return s && !s.hidden; }, lab, { timeout: 30000 });
 const ready = (page) => page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Ready'), null, { timeout: 60000 });
 

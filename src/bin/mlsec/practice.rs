@@ -7,6 +7,24 @@ use mlsec::{Error, Result};
 use std::io::Read;
 use std::path::PathBuf;
 
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Interview practice: list the scenarios, show one, or check an answer against its rubric.
+    Practice {
+        #[command(flatten)]
+        args: Args,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, _matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Practice { args } => practice(args),
+    })
+}
+
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -21,11 +39,9 @@ pub struct Args {
     pub json: bool,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v).map_err(|e| Error::Data(e.to_string()))
-}
+use crate::cli::to_json as json;
 
-pub fn run(a: Args) -> Result<()> {
+fn practice(a: Args) -> Result<()> {
     let p = a.params.check()?;
     let Some(s) = p.scenario else {
         if a.answer.is_some() {
@@ -33,7 +49,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         let all = practice::scenarios();
         let out = if a.json { json(&all)? } else { all.iter().map(|s| format!("{:<14} {} ({} min{})", s.id, s.title, s.minutes, if s.task.is_some() { ", hands-on in the page" } else { "" })).collect::<Vec<_>>().join("\n") };
-        return crate::cli::write_stdout(&out).map_err(|e| Error::Data(e.to_string()));
+        return crate::cli::print(&out);
     };
     let Some(path) = a.answer else {
         let out = if a.json {
@@ -51,7 +67,7 @@ pub fn run(a: Args) -> Result<()> {
             }
             o
         };
-        return crate::cli::write_stdout(out.trim_end()).map_err(|e| Error::Data(e.to_string()));
+        return crate::cli::print(out.trim_end());
     };
     let mut text = String::new();
     if path.as_os_str() == "-" {
@@ -77,5 +93,5 @@ pub fn run(a: Args) -> Result<()> {
         }
         o
     };
-    crate::cli::write_stdout(out.trim_end()).map_err(|e| Error::Data(e.to_string()))
+    crate::cli::print(out.trim_end())
 }

@@ -2,12 +2,27 @@
 //! LiRA, ROC figures, the most exposed members, and DP-SGD's audit. A façade over
 //! [`mlsec::labs::privacy`].
 
-use mlsec::data::spam::{Corpus, PACKED_PATH};
 use mlsec::labs::privacy::params::PRESETS;
 use mlsec::labs::privacy::{self, Params};
-use mlsec::spam::Lab;
 use mlsec::{Error, Result};
-use std::path::PathBuf;
+
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Membership inference on the spam filter: loss threshold and LiRA, ROC at low FPR, the DP-SGD audit.
+    Privacy {
+        #[command(flatten)]
+        args: Args,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Privacy { args } => privacy(args, matches),
+    })
+}
+
 
 /// `mlsec privacy`'s options: the lab's [`Params`] (every default stated there), a preset
 /// under them, the corpus file and the output.
@@ -18,34 +33,26 @@ pub struct Args {
     pub preset: String,
     #[command(flatten)]
     pub params: Params,
-    /// The packed corpus (default: www/data/spam-assassin.bin, written by ./build.sh build).
-    #[arg(long)]
-    pub corpus: Option<PathBuf>,
-    #[arg(long)]
-    pub json: bool,
-    /// Print the settings this run would use (JSON) and stop.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub corpus: crate::cli::SpamCorpus,
+    #[command(flatten)]
+    pub out: crate::cli::Output,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v).map_err(|e| Error::Data(e.to_string()))
-}
+use crate::cli::to_json as json;
 
 /// `matches` are the subcommand's, to tell the flags given from the defaults.
-pub fn run(a: Args, matches: &clap::ArgMatches) -> Result<()> {
-    let given = |id: &str| matches!(matches.value_source(id), Some(clap::parser::ValueSource::CommandLine));
-    let params = mlsec::labs::overlay(&a.params, &Params::preset(&a.preset)?, &given)?;
+fn privacy(a: Args, matches: &clap::ArgMatches) -> Result<()> {
+    let params = crate::cli::over_preset(&a.params, &Params::preset(&a.preset)?, matches)?;
     let v = params.check()?;
-    let out = |s: &str| crate::cli::write_stdout(s).map_err(|e| Error::Data(e.to_string()));
-    if a.dry_run {
+    let out = crate::cli::print;
+    if a.out.dry_run {
         return out(&json(&params)?);
     }
-    let path = a.corpus.unwrap_or_else(|| PathBuf::from(PACKED_PATH));
-    let lab = Lab::new(&Corpus::load(&path)?, params.seed)?;
-    let quiet = a.json;
+    let lab = a.corpus.lab(params.seed)?;
+    let quiet = a.out.json;
     let r = privacy::run(&lab, &v, &mut |d, t| if !quiet && (d % 8 == 0 || d == t) { eprintln!("shadow {d}/{t}") })?;
-    if a.json {
+    if a.out.json {
         return out(&json(&r)?);
     }
     let pct = |x: f64| format!("{:.1}%", 100.0 * x);

@@ -8,6 +8,23 @@ use mlsec::labs::scanner::{self, Params};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Scan model files for code that loading them would run (exit 1 on findings at or above --fail-on).
+    Scan {
+        #[command(flatten)]
+        args: Args,
+    },
+}
+
+pub fn run(cmd: Cmd, _matches: &clap::ArgMatches) -> ExitCode {
+    match cmd {
+        Cmd::Scan { args } => scan(args),
+    }
+}
+
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Files or directories (walked recursively).
@@ -16,7 +33,7 @@ pub struct Args {
     pub params: Params,
 }
 
-pub fn run(a: Args) -> ExitCode {
+fn scan(a: Args) -> ExitCode {
     let result = a.params.check().and_then(|p| scanner::scan_paths(&a.paths, &p).map(|run| (p, run)));
     match result {
         Ok((p, run)) => {

@@ -8,6 +8,24 @@ use mlsec::{Error, Result};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The lab's commands.
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// The threat model (STRIDE for ML, ATLAS/OWASP ids) with its controls' measured effects: md, otm or json.
+    Threats {
+        #[command(flatten)]
+        args: Args,
+    },
+}
+
+/// Run one of the lab's commands; `matches` are the subcommand's.
+pub fn run(cmd: Cmd, matches: &clap::ArgMatches) -> std::process::ExitCode {
+    crate::cli::exit(match cmd {
+            Cmd::Threats { args } => threats(args, matches),
+    })
+}
+
+
 /// Images loaded for the measurements: the site's packed sample, so the CLI and the page
 /// measure on the same images.
 const SAMPLES: usize = 1000;
@@ -63,10 +81,9 @@ pub fn scan_samples(dir: &std::path::Path) -> Result<Vec<measure::ScanSample>> {
     Ok(out)
 }
 
-pub fn run(a: Args, matches: &clap::ArgMatches) -> Result<()> {
-    let given = |id: &str| matches!(matches.value_source(id), Some(clap::parser::ValueSource::CommandLine));
+fn threats(a: Args, matches: &clap::ArgMatches) -> Result<()> {
     let preset = Params::preset(if a.quick { "quick" } else { "full" })?;
-    let params = mlsec::labs::overlay(&a.params, &preset, &given)?;
+    let params = crate::cli::over_preset(&a.params, &preset, matches)?;
     let p = params.check()?;
     let edits: Edits = match &a.edits {
         Some(path) => {
@@ -109,8 +126,8 @@ pub fn run(a: Args, matches: &clap::ArgMatches) -> Result<()> {
     };
     let out = match p.format {
         Format::Markdown => report::markdown(&model, &measured, &a.site),
-        Format::Otm => serde_json::to_string_pretty(&report::otm(&model, &measured)).map_err(|e| Error::Data(e.to_string()))?,
-        Format::Json => serde_json::to_string_pretty(&report::Bundle { model: &model, measured: &measured }).map_err(|e| Error::Data(e.to_string()))?,
+        Format::Otm => crate::cli::to_json(&report::otm(&model, &measured))?,
+        Format::Json => crate::cli::to_json(&report::Bundle { model: &model, measured: &measured })?,
     };
-    crate::cli::write_stdout(&out).map_err(|e| Error::Data(format!("the report could not be written ({e})")))
+    crate::cli::print(&out)
 }

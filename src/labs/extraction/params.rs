@@ -137,7 +137,7 @@ impl Default for Params {
 }
 
 /// Names [`Params::preset`] knows, the default first.
-pub const PRESETS: [&str; 2] = ["full", "quick"];
+pub use crate::labs::PRESETS;
 
 /// Settings that passed [`Params::check`], with the parsed forms the lab runs on.
 #[derive(Clone, Debug)]
@@ -158,11 +158,7 @@ impl ValidParams {
 impl Params {
     /// A named preset (see the module's table): `full` (= `Default`) or `quick`.
     pub fn preset(name: &str) -> Result<Params> {
-        match name {
-            "full" => Ok(Params::default()),
-            "quick" => Ok(Params { budget: 400, arch: "cnn-s".into(), epochs: 4, polish: 0, temperature: 1.0, weight_decay: 0.0, mix: 0.5, transfer: 100, ..Params::default() }),
-            other => Err(Error::InvalidArgument(format!("unknown preset {other:?}: use {}", PRESETS.join(" or ")))),
-        }
+        crate::labs::preset(name, || Params { budget: 400, arch: "cnn-s".into(), epochs: 4, polish: 0, temperature: 1.0, weight_decay: 0.0, mix: 0.5, transfer: 100, ..Params::default() })
     }
 
     /// Check every setting against its range (a sentence naming the first that is out).

@@ -71,7 +71,7 @@ impl Default for Params {
 }
 
 /// Names [`Params::preset`] knows, the default first.
-pub const PRESETS: [&str; 2] = ["full", "quick"];
+pub use crate::labs::PRESETS;
 
 /// Most DP-SGD steps a victim or shadow takes (dp_epochs / q).
 pub const MAX_DP_STEPS: u64 = 20_000;
@@ -94,11 +94,7 @@ impl ValidParams {
 impl Params {
     /// A named preset (see the module's table): `full` (= `Default`) or `quick`.
     pub fn preset(name: &str) -> Result<Params> {
-        match name {
-            "full" => Ok(Params::default()),
-            "quick" => Ok(Params { shadows: 16, ..Params::default() }),
-            other => Err(Error::InvalidArgument(format!("unknown preset {other:?}: use {}", PRESETS.join(" or ")))),
-        }
+        crate::labs::preset(name, || Params { shadows: 16, ..Params::default() })
     }
 
     /// Check every setting against its range (a sentence naming the first that is out).

@@ -64,11 +64,7 @@ impl ValidParams {
 impl Params {
     /// `full` (the default) or `quick` (the page's runs).
     pub fn preset(name: &str) -> Result<Params> {
-        match name {
-            "full" => Ok(Params::default()),
-            "quick" => Ok(Params { n: 20, budget: 400, calls: 300, ..Params::default() }),
-            other => Err(Error::InvalidArgument(format!("preset must be full or quick (got {other:?})"))),
-        }
+        crate::labs::preset(name, || Params { n: 20, budget: 400, calls: 300, ..Params::default() })
     }
 
     /// Check every setting (a sentence naming the first that is out).

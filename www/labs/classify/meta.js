@@ -3,6 +3,7 @@ export default {
   label: 'Classify',
   images: true,
   ownStatus: false,
+  main: '#upload',
   panel: new URL('./panel.html', import.meta.url),
   page: () => import('./page.js'),
 };

@@ -3,6 +3,7 @@ export default {
   label: 'Extraction',
   images: false,
   ownStatus: true,
+  main: '#ex-steal',
   panel: new URL('./panel.html', import.meta.url),
   page: () => import('./page.js'),
   ops: new URL('./ops.js', import.meta.url),

@@ -23,9 +23,7 @@ export default class ExtractionLab {
     this.onChange = onChange;
     this.showError = showError;
     this.core = new CoreClient();
-    this.ready = null;
     this.runs = [];
-    this.core.onRestart = () => { this.ready = null; };
     // defaults: the core's `quick` preset
     this.settings = new Settings($, () => this.core.call('extractDefaults'), FIELDS);
     for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
@@ -50,15 +48,11 @@ export default class ExtractionLab {
 
   async load() {
     await this.settings.defaults();
-    if (!this.ready) {
-      this.ready = this.core.call('extractLoad', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL, params: this.typed() }).then((info) => {
-        this.info = info;
-        this.applied = JSON.stringify(this.provider());
-        return info;
-      });
-      this.ready.catch(() => { this.ready = null; });
-    }
-    return this.ready;
+    return this.core.once(() => this.core.call('extractLoad', { modelUrl: MODEL_URL, samplesUrl: SAMPLES_URL, params: this.typed() }).then((info) => {
+      this.info = info;
+      this.applied = JSON.stringify(this.provider());
+      return info;
+    }));
   }
 
   async task(what, work) {
@@ -221,7 +215,7 @@ export default class ExtractionLab {
   }
 
   async refresh() {
-    if (!this.ready) return;
+    if (!this.core.loaded) return;
     // the last 12 entries, or, after a failed verification, the 12 around the first bad one
     const [keys, log] = [await this.core.call('extractKeys'), await this.core.call('extractLog', { count: 12, at: this.badEntry ?? null })];
     this.$('ex-keys').querySelector('tbody').replaceChildren(...keys.map((k) => {

@@ -30,8 +30,6 @@ export default class PoisoningLab {
     this.onChange = onChange;
     this.showError = showError;
     this.core = new CoreClient();
-    this.ready = null;
-    this.core.onRestart = () => { this.ready = null; };
     this.settings = new Settings($, () => this.core.call('poisonDefaults'), FIELDS, { rate: 100 });
     $('po-rate').addEventListener('input', () => { $('po-rate-out').textContent = `${$('po-rate').value}%`; });
     for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
@@ -60,8 +58,7 @@ export default class PoisoningLab {
 
   async load() {
     await this.settings.defaults();
-    if (!this.ready) this.ready = this.core.call('poisonLoad', { url: CORPUS_URL, seed: 0 });
-    return this.ready;
+    return this.core.once(() => this.core.call('poisonLoad', { url: CORPUS_URL, seed: 0 }));
   }
 
   async run(what, work) {
