@@ -71,3 +71,63 @@ fn same_seed_same_report_and_another_seed_another() {
     assert_eq!(a, serde_json::to_string(&run(&p)).unwrap());
     assert_ne!(a, serde_json::to_string(&run(&Params { seed: 1, ..p })).unwrap());
 }
+
+/// AUC by counting every (member, non-member) pair (ties count half), and the best TPR at
+/// FPR ≤ `at` over every threshold "score ≥ t": written apart from `membership.rs`, to check it.
+fn reference(member: &[f64], other: &[f64], at: f64) -> (f64, f64) {
+    let mut wins = 0.0;
+    for &a in member {
+        for &b in other {
+            wins += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+        }
+    }
+    let mut best = 0.0f64;
+    for &t in member.iter().chain(other) {
+        let fpr = other.iter().filter(|&&s| s >= t).count() as f64 / other.len() as f64;
+        if fpr <= at {
+            best = best.max(member.iter().filter(|&&s| s >= t).count() as f64 / member.len() as f64);
+        }
+    }
+    (wins / (member.len() * other.len()) as f64, best)
+}
+
+#[test]
+fn mlsec_mia_writes_scores_that_recompute_its_figures() {
+    let dir = std::env::temp_dir().join(format!("mlsec-mia-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("scores.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec"))
+        .args(["mia", "--members", "120", "--nonmembers", "120", "--shadows", "8", "--seed", "3", "--json", "--scores"])
+        .arg(&csv)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("scores").is_none(), "the scores go to the file, not the report");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header, ["id", "member", "loss", "lira_online", "lira_offline"]);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 240);
+    assert_eq!(rows.iter().filter(|r| r[1] == "1").count(), 120);
+    for (col, attack) in report["attacks"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(attack["key"].as_str(), Some(header[col + 2]));
+        let score = |m: &str| rows.iter().filter(|r| r[1] == m).map(|r| r[col + 2].parse::<f64>().unwrap()).collect::<Vec<f64>>();
+        let (auc, tpr1) = reference(&score("1"), &score("0"), 0.01);
+        let (_, tpr01) = reference(&score("1"), &score("0"), 0.001);
+        assert!((auc - attack["auc"].as_f64().unwrap()).abs() < 1e-9, "{}: AUC {auc} vs {}", header[col + 2], attack["auc"]);
+        assert!((tpr1 - attack["tpr_at_1pct"].as_f64().unwrap()).abs() < 1e-9, "{}: TPR@1% {tpr1} vs {}", header[col + 2], attack["tpr_at_1pct"]);
+        assert!((tpr01 - attack["tpr_at_01pct"].as_f64().unwrap()).abs() < 1e-9, "{}: TPR@0.1% {tpr01} vs {}", header[col + 2], attack["tpr_at_01pct"]);
+    }
+    // a path that cannot be written is refused before the run
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_mlsec"))
+        .args(["mia", "--shadows", "8", "--scores", "/nonexistent-dir/s.csv"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nonexistent-dir"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,6 +10,7 @@ use mlsec::{Error, Result};
 #[derive(clap::Subcommand)]
 pub enum Cmd {
     /// Membership inference on the spam filter: loss threshold and LiRA, ROC at low FPR, the DP-SGD audit.
+    #[command(visible_alias = "mia")]
     Privacy {
         #[command(flatten)]
         args: Args,
@@ -35,6 +36,9 @@ pub struct Args {
     pub params: Params,
     #[command(flatten)]
     pub corpus: crate::cli::SpamCorpus,
+    /// Also write every record's score under every attack to this CSV file (id, member, one column an attack).
+    #[arg(long)]
+    pub scores: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: crate::cli::Output,
 }
@@ -51,7 +55,16 @@ fn privacy(a: Args, matches: &clap::ArgMatches) -> Result<()> {
     }
     let lab = a.corpus.lab(params.seed)?;
     let quiet = a.out.json;
+    // opened before the run, so that a path that cannot be written fails at once
+    let scores = match &a.scores {
+        Some(path) => Some((path, std::fs::File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?)),
+        None => None,
+    };
     let r = privacy::run(&lab, &v, &mut |d, t| if !quiet && (d % 8 == 0 || d == t) { eprintln!("shadow {d}/{t}") })?;
+    if let Some((path, mut file)) = scores {
+        use std::io::Write;
+        file.write_all(r.scores.csv().as_bytes()).map_err(|e| Error::io(path.display().to_string(), e))?;
+    }
     if a.out.json {
         return out(&json(&r)?);
     }

@@ -9,7 +9,7 @@
 pub mod params;
 pub mod report;
 pub use params::{Params, ValidParams};
-pub use report::{AttackReport, Audit, Curve, Exposed, PrivacyReport, VictimReport};
+pub use report::{AttackReport, Audit, Curve, Exposed, PrivacyReport, Scores, VictimReport};
 
 use crate::privacy::dpsgd::{self, DpConfig, DpFilter};
 use crate::privacy::lira::{self, Accumulator};
@@ -158,6 +158,11 @@ impl PrivacyRun {
             exposed,
             audit,
             shadows: total,
+            scores: Scores {
+                ids: self.pool.clone(),
+                member: (0..self.pool.len()).map(|i| i < m).collect(),
+                by_attack: vec![("loss".into(), yeom), ("lira_online".into(), online), ("lira_offline".into(), offline)],
+            },
         })
     }
 }

@@ -66,6 +66,38 @@ pub struct Audit {
     pub holds: bool,
 }
 
+/// Every record's score under every attack (higher: more likely a member), for a check by other
+/// tools (`mlsec privacy --scores FILE`); left out of the JSON report.
+#[derive(Clone, Debug, Default)]
+pub struct Scores {
+    /// Record ids in the corpus, members first.
+    pub ids: Vec<u32>,
+    pub member: Vec<bool>,
+    /// (attack key, one score a record), in the report's attack order.
+    pub by_attack: Vec<(String, Vec<f64>)>,
+}
+
+impl Scores {
+    /// `id,member,<key>…` with one row a record; member is 1 or 0; scores in Rust's shortest
+    /// round-trip form (a reader gets the same f64; ±inf as `inf`/`-inf`).
+    pub fn csv(&self) -> String {
+        let mut out = String::from("id,member");
+        for (k, _) in &self.by_attack {
+            out.push(',');
+            out.push_str(k);
+        }
+        out.push('\n');
+        for (i, (&id, &m)) in self.ids.iter().zip(&self.member).enumerate() {
+            out.push_str(&format!("{id},{}", u8::from(m)));
+            for (_, s) in &self.by_attack {
+                out.push_str(&format!(",{}", s[i]));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// The whole run.
 #[derive(Clone, Debug, Serialize)]
 pub struct PrivacyReport {
@@ -78,4 +110,6 @@ pub struct PrivacyReport {
     pub exposed: Vec<Exposed>,
     pub audit: Option<Audit>,
     pub shadows: usize,
+    #[serde(skip)]
+    pub scores: Scores,
 }
