@@ -1,9 +1,11 @@
 //! Differential privacy and membership inference: the Rényi-DP accountant for the
 //! Poisson-subsampled Gaussian mechanism ([`rdp`]), DP-SGD for the logistic-regression spam
 //! filter ([`dpsgd`]), membership-inference metrics and the DP audit's empirical ε
-//! ([`membership`]), the loss-threshold attack ([`loss_threshold`]) and LiRA ([`lira`]).
+//! ([`membership`]), the loss-threshold attack ([`loss_threshold`]), LiRA ([`lira`]) and model
+//! inversion ([`inversion`], MIFace).
 
 pub mod dpsgd;
+pub mod inversion;
 pub mod lira;
 pub mod loss_threshold;
 pub mod membership;

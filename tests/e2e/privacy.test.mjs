@@ -86,3 +86,61 @@ test('DP-SGD from a link: the audit holds and the figures are the CLI\'s; a long
   assert.deepEqual([...log.origins], [server.origin]);
   await ctx.close();
 });
+
+test("model inversion from a link: the CLI's figures for the robust model, ten reconstructions drawn, a bad step size named", async () => {
+  const steps = 30;
+  const want = JSON.parse(execFileSync('target/debug/mlsec', ['invert', '--model', 'models/cifar10_resnet9_robust.onnx', '--steps', String(steps), '--json'], { encoding: 'utf8' }));
+  const d = JSON.parse(execFileSync('target/debug/mlsec', ['invert', '--dry-run'], { encoding: 'utf8' }));
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=privacy`);
+  await page.waitForFunction(() => document.querySelector('#pv-inv-steps')?.value, null, { timeout: 60000 });
+  assert.equal(await page.inputValue('#pv-inv-steps'), String(d.steps), 'the defaults are the core\'s');
+  assert.equal(await page.inputValue('#pv-inv-lr'), String(d.lr));
+  await page.goto(`${server.url}#lab=privacy&invert_model=robust&steps=${steps}`);
+  await page.reload();
+  await page.waitForFunction((s) => document.querySelector('#pv-inv-steps')?.value === s, String(steps), { timeout: 60000 });
+  assert.equal(await page.inputValue('#pv-inv-model'), 'robust');
+  await page.click('#pv-invert');
+  await page.waitForSelector('#pv-inv-result:not([hidden]) #pv-inv-gallery figure', { timeout: 120000 });
+  const figs = await page.$$eval('#pv-inv-gallery figure', (fs) => fs.map((f) => {
+    const px = f.querySelector('canvas').getContext('2d').getImageData(0, 0, 32, 32).data;
+    let sum = 0, sq = 0;
+    for (let i = 0; i < px.length; i += 4) { sum += px[i]; sq += px[i] * px[i]; }
+    const n = px.length / 4;
+    return { cls: f.dataset.class, caption: f.querySelector('figcaption').textContent, sd: Math.sqrt(sq / n - (sum / n) ** 2) };
+  }));
+  assert.equal(figs.length, 10);
+  // wasm and native sum the convolutions in other orders, and 30 normalised steps carry the
+  // rounding on: the page's figures are the CLI's within a small tolerance, not to the digit
+  for (const c of want.classes) {
+    const f = figs.find((x) => x.cls === String(c.class));
+    const m = f.caption.match(/^(\w+): p ([\d.]+), (\d+) steps; r (-?[\d.]+) with/);
+    assert.ok(m && m[1] === c.name, f.caption);
+    assert.ok(Math.abs(Number(m[2]) - c.probability) <= 0.02, `${f.caption} vs the CLI's p ${c.probability}`);
+    assert.ok(Math.abs(Number(m[3]) - c.steps) <= 2, `${f.caption} vs the CLI's ${c.steps} steps`);
+    assert.ok(Math.abs(Number(m[4]) - c.mean_correlation) <= 0.06, `${f.caption} vs the CLI's r ${c.mean_correlation}`);
+    assert.ok(f.sd > 5, `${c.name}: the image moved from grey (sd ${f.sd.toFixed(1)})`);
+  }
+  const own = Number((await page.textContent('#pv-inv-summary')).match(/: (\d+) of 10 reconstructions/)[1]);
+  assert.ok(Math.abs(own - want.nearest_own_mean) <= 2, `${own} vs the CLI's ${want.nearest_own_mean}`);
+  await shot(page, 'privacy-inversion');
+  // a long inversion cancels; the next one runs in a fresh worker
+  await page.fill('#pv-inv-steps', '5000');
+  await page.click('#pv-invert');
+  await page.waitForFunction(() => /Step \d+ of at most 5000/.test(document.getElementById('pv-inv-status').textContent), null, { timeout: 60000 });
+  await page.click('#pv-inv-cancel');
+  await page.waitForFunction(() => /cancelled/.test(document.getElementById('pv-inv-status').textContent), null, { timeout: 30000 });
+  assert.equal(await page.isDisabled('#pv-invert'), false);
+  await page.fill('#pv-inv-steps', '3');
+  await page.selectOption('#pv-inv-class', '7');
+  await page.click('#pv-invert');
+  await page.waitForFunction(() => document.querySelectorAll('#pv-inv-gallery figure').length === 1, null, { timeout: 60000 });
+  assert.match(await page.textContent('#pv-inv-gallery figcaption'), /^horse: p [\d.]+, 3 steps/);
+  // a step size out of range: the core's sentence, nothing drawn away
+  await page.fill('#pv-inv-lr', '0');
+  await page.click('#pv-invert');
+  await page.waitForFunction(() => /lr must be/.test(document.getElementById('error')?.textContent || ''), null, { timeout: 30000 });
+  assert.equal(await page.locator('#pv-inv-gallery figure').count(), 1, 'the last reconstruction stays');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});

@@ -131,3 +131,62 @@ fn mlsec_mia_writes_scores_that_recompute_its_figures() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nonexistent-dir"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// MIFace on both committed models (the site's packed test sample as reference).
+fn inversion(model: &str, steps: usize) -> (mlsec::labs::privacy::report::InvertReport, mlsec::tensor::Batch) {
+    let bytes = std::fs::read(model).unwrap();
+    let (net, fallback) = mlsec::labs::evasion::load_model(&bytes, 0).unwrap();
+    assert!(fallback.is_none(), "exact gradients");
+    let samples = mlsec::data::cifar::unpack(&std::fs::read("www/data/cifar10-test.bin").expect("run ./build.sh build first")).unwrap();
+    let x = samples.batch(0, samples.len()).unwrap();
+    let labels: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
+    let v = mlsec::labs::privacy::InvertParams { steps, ..Default::default() }.check(net.classes()).unwrap();
+    let mut seen = 0;
+    let r = privacy::invert::invert(&v, net.as_ref(), model, &x, &labels, &mut |d, _| seen = d).unwrap();
+    assert_eq!(seen, r.0.steps, "progress ends at the last step");
+    r
+}
+
+#[test]
+fn model_inversion_makes_both_committed_models_sure_and_is_deterministic() {
+    let (r, images) = inversion("models/cifar10_resnet9_robust.onnx", 30);
+    assert_eq!(r.classes.len(), 10);
+    assert_eq!(r.reference_images, 1000);
+    for c in &r.classes {
+        assert!(c.probability > 0.5, "{}: p {}", c.name, c.probability);
+    }
+    // the images moved from grey, and stay pixels
+    let v = images.view();
+    assert!(v.iter().all(|&p| (0.0..=1.0).contains(&p)));
+    let spread = v.iter().map(|&p| (p - 0.5).abs()).sum::<f32>() / v.len() as f32;
+    assert!(spread > 0.02, "mean distance from grey {spread}");
+    let (again, images2) = inversion("models/cifar10_resnet9_robust.onnx", 30);
+    assert_eq!(images.view(), images2.view(), "same model, same images");
+    assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&again).unwrap());
+    // the standard model is sure of images that stay nearer grey (what the page says)
+    let (s, plain) = inversion("models/cifar10_resnet9.onnx", 60);
+    for c in &s.classes {
+        assert!(c.probability > 0.9, "{}: p {}", c.name, c.probability);
+    }
+    let near = plain.view().iter().map(|&p| (p - 0.5).abs()).sum::<f32>() / plain.view().len() as f32;
+    assert!(near < spread, "standard {near} vs robust {spread} from grey");
+}
+
+#[test]
+fn mlsec_invert_refuses_a_class_out_of_range_and_writes_pngs() {
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_mlsec")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    for (bad, says) in [(&["invert", "--class", "10"][..], "class must be all or 0–9"), (&["invert", "--class", "cat"], "class must be"), (&["invert", "--lr", "0"], "lr must be"), (&["invert", "--steps", "0"], "steps must be")] {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let dir = std::env::temp_dir().join(format!("mlsec-invert-{}", std::process::id()));
+    let out = run(&["invert", "--class", "7", "--steps", "3", "--json", "--out-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["classes"][0]["name"], "horse");
+    let png = image::open(dir.join("invert-7-horse.png")).unwrap();
+    assert_eq!((png.width(), png.height()), (32, 32));
+    assert_eq!(image::open(dir.join("invert-all.png")).unwrap().width(), 128);
+    std::fs::remove_dir_all(&dir).ok();
+}

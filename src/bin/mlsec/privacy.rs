@@ -3,7 +3,8 @@
 //! [`mlsec::labs::privacy`].
 
 use mlsec::labs::privacy::params::PRESETS;
-use mlsec::labs::privacy::{self, Params};
+use mlsec::labs::privacy::{self, InvertParams, Params};
+use std::path::PathBuf;
 use mlsec::{Error, Result};
 
 /// The lab's commands.
@@ -15,12 +16,18 @@ pub enum Cmd {
         #[command(flatten)]
         args: Args,
     },
+    /// Model inversion (MIFace): reconstruct what an image classifier thinks each class looks like.
+    Invert {
+        #[command(flatten)]
+        args: InvertArgs,
+    },
 }
 
 /// Run one of the lab's commands; `matches` are the subcommand's.
 pub fn run(cmd: Cmd, matches: &clap::ArgMatches) -> std::process::ExitCode {
     crate::cli::exit(match cmd {
             Cmd::Privacy { args } => privacy(args, matches),
+            Cmd::Invert { args } => invert(args),
     })
 }
 
@@ -91,4 +98,73 @@ fn privacy(a: Args, matches: &clap::ArgMatches) -> Result<()> {
         Some(a) if !a.holds => Err(Error::Data("the empirical ε exceeds the accountant's".into())),
         _ => Ok(()),
     }
+}
+
+/// `mlsec invert`'s options: the inversion's [`InvertParams`] (every default stated there), the
+/// model, the reference images and the output.
+#[derive(clap::Args)]
+pub struct InvertArgs {
+    #[command(flatten)]
+    pub params: InvertParams,
+    #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
+    pub model: PathBuf,
+    /// The packed test sample whose class means the reconstructions are compared with (./build.sh build writes it).
+    #[arg(long, default_value = "www/data/cifar10-test.bin")]
+    pub samples: PathBuf,
+    /// Write each reconstruction as a PNG (invert-<class>-<name>.png) into this folder.
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: crate::cli::Output,
+}
+
+fn invert(a: InvertArgs) -> Result<()> {
+    let bytes = mlsec::model::check::read_file(&a.model)?;
+    let (model, fallback) = mlsec::labs::evasion::load_model(&bytes, 0)?;
+    let v = a.params.check(model.classes())?;
+    if a.out.dry_run {
+        return crate::cli::print_json(v.params());
+    }
+    if let Some(why) = fallback {
+        eprintln!("mlsec: {why}\nmlsec: the gradients are NES estimates over tract (slow, and rougher images)");
+    }
+    let packed = std::fs::read(&a.samples).map_err(|e| Error::io(a.samples.display().to_string(), e))?;
+    let samples = mlsec::data::cifar::unpack(&packed)?;
+    let reference = samples.batch(0, samples.len())?;
+    let labels: Vec<usize> = samples.labels.iter().map(|&l| l as usize).collect();
+    let quiet = a.out.json;
+    let t = std::time::Instant::now();
+    let (r, images) = privacy::invert::invert(&v, model.as_ref(), &a.model.display().to_string(), &reference, &labels, &mut |d, n| {
+        if !quiet && (d % 50 == 0 || d == n) {
+            eprintln!("step {d}/{n} ({:.0} s)", t.elapsed().as_secs_f64());
+        }
+    })?;
+    if let Some(dir) = &a.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+        let (_, _, h, w) = images.dim();
+        let (h, w) = (h as u32, w as u32);
+        let save = |img: &image::RgbaImage, name: &str| {
+            let path = dir.join(name);
+            img.save(&path).map_err(|e| Error::Data(format!("{}: {e}", path.display())))
+        };
+        // and all of them side by side, 4× (nearest neighbour), as invert-all.png
+        let mut strip = image::RgbaImage::new(4 * w * r.classes.len() as u32, 4 * h);
+        for (i, c) in r.classes.iter().enumerate() {
+            let img = image::RgbaImage::from_raw(w, h, images.to_rgba(i)?).ok_or_else(|| Error::Data("an image of the wrong size".into()))?;
+            save(&img, &format!("invert-{}-{}.png", c.class, c.name))?;
+            let big = image::imageops::resize(&img, 4 * w, 4 * h, image::imageops::FilterType::Nearest);
+            image::imageops::replace(&mut strip, &big, i64::from(4 * w * i as u32), 0);
+        }
+        save(&strip, "invert-all.png")?;
+    }
+    if a.out.json {
+        return crate::cli::print_json(&r);
+    }
+    let mut s = format!("MIFace on {} ({} steps, lr {}, tv {}, l2 {}):\n", r.model, r.steps, r.params.lr, r.params.tv, r.params.l2);
+    s += &format!("{:<11} {:>8} {:>6} {:>13} {:>12}\n", "class", "p(class)", "steps", "r(own mean)", "nearest mean");
+    for c in &r.classes {
+        s += &format!("{:<11} {:>8.3} {:>6} {:>13.3} {:>12}\n", c.name, c.probability, c.steps, c.mean_correlation, c.nearest_mean);
+    }
+    s += &format!("{} of {} nearest their own class's mean of {} test images; {:.0} s", r.nearest_own_mean, r.classes.len(), r.reference_images, t.elapsed().as_secs_f64());
+    crate::cli::print(&s)
 }

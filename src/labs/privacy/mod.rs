@@ -4,11 +4,13 @@
 //! empirical ε each attack proves must stay below the accountant's. Its settings:
 //! [`params::Params`]. Steps: [`PrivacyRun::new`] trains the victim, each
 //! [`PrivacyRun::step`] one shadow (progress, and the page's cancel between steps),
-//! [`PrivacyRun::report`] scores them.
+//! [`PrivacyRun::report`] scores them. Model inversion (MIFace) against an image classifier:
+//! [`invert`], with its own settings ([`params::InvertParams`]).
 
+pub mod invert;
 pub mod params;
 pub mod report;
-pub use params::{Params, ValidParams};
+pub use params::{InvertParams, Params, ValidInvert, ValidParams};
 pub use report::{AttackReport, Audit, Curve, Exposed, PrivacyReport, Scores, VictimReport};
 
 use crate::privacy::dpsgd::{self, DpConfig, DpFilter};

@@ -18,6 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::privacy::dpsgd::DpConfig;
+use crate::privacy::inversion::InversionConfig;
 use crate::privacy::lira::LiraConfig;
 use serde::{Deserialize, Serialize};
 
@@ -122,5 +123,78 @@ impl Params {
         dp.check("dp_epochs", MAX_DP_STEPS)?;
         let dp = self.private.then_some(dp);
         Ok(ValidParams { params: self.clone(), lira: LiraConfig { shadows: self.shadows, fixed_variance: self.shadows < 64 }, dp })
+    }
+}
+
+/// Model inversion's settings (MIFace, [`crate::privacy::inversion`]): a table of their own,
+/// since inversion attacks an image classifier, not the spam victim above.
+///
+/// | name | default | range | meaning |
+/// |---|---|---|---|
+/// | `class` | all | `all` or 0–9 | the class(es) reconstructed |
+/// | `steps` | 200 | 1–5,000 | descent steps at most |
+/// | `lr` | 0.01 | (0, 0.5] | a step's root-mean-square pixel change |
+/// | `tv` | 2 | ≥ 0 | weight of the smoothness prior |
+/// | `l2` | 0 | ≥ 0 | weight of the pull towards grey |
+/// | `stop_at` | 1 | (0, 1] | a class stops once the model gives it this probability (1: run every step) |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::Args))]
+#[serde(default, deny_unknown_fields)]
+pub struct InvertParams {
+    /// The class reconstructed: all, or 0–9.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().class))]
+    pub class: String,
+    /// Descent steps at most (1–5,000).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().steps))]
+    pub steps: usize,
+    /// A step's root-mean-square pixel change, (0, 0.5].
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().lr))]
+    pub lr: f64,
+    /// Weight of the smoothness prior (≥ 0).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().tv))]
+    pub tv: f64,
+    /// Weight of the pull towards grey (≥ 0).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().l2))]
+    pub l2: f64,
+    /// Stop a class at this probability, (0, 1] (1: every step).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = InvertParams::default().stop_at))]
+    pub stop_at: f64,
+}
+
+impl Default for InvertParams {
+    fn default() -> Self {
+        InvertParams { class: "all".into(), steps: 200, lr: 0.01, tv: 2.0, l2: 0.0, stop_at: 1.0 }
+    }
+}
+
+/// [`InvertParams`] that passed their check.
+#[derive(Clone, Debug)]
+pub struct ValidInvert {
+    params: InvertParams,
+    /// The classes, in order.
+    pub classes: Vec<usize>,
+    pub config: InversionConfig,
+}
+
+impl ValidInvert {
+    pub fn params(&self) -> &InvertParams {
+        &self.params
+    }
+}
+
+impl InvertParams {
+    /// Check every setting for a model of `classes` classes (a sentence naming the first that is out).
+    pub fn check(&self, classes: usize) -> Result<ValidInvert> {
+        // f64 in the table (what JSON and the page carry), f32 in the descent
+        let config = InversionConfig { steps: self.steps, lr: self.lr as f32, tv: self.tv as f32, l2: self.l2 as f32, stop_at: self.stop_at as f32 };
+        config.check()?;
+        let list = match self.class.trim() {
+            "all" => (0..classes).collect(),
+            k => match k.parse::<usize>() {
+                Ok(k) if k < classes => vec![k],
+                _ => return Err(Error::InvalidArgument(format!("class must be all or 0–{} (got {k:?})", classes.saturating_sub(1)))),
+            },
+        };
+        Ok(ValidInvert { params: self.clone(), classes: list, config })
     }
 }

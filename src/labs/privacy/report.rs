@@ -1,6 +1,6 @@
 //! What the privacy lab reports: the page shows it and `mlsec privacy --json` prints it.
 
-use super::params::Params;
+use super::params::{InvertParams, Params};
 use crate::privacy::membership::EpsilonBound;
 use serde::Serialize;
 
@@ -112,4 +112,35 @@ pub struct PrivacyReport {
     pub shadows: usize,
     #[serde(skip)]
     pub scores: Scores,
+}
+
+/// One class's reconstruction.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvertedClass {
+    pub class: usize,
+    pub name: String,
+    /// The model's probability of `class` on the reconstruction.
+    pub probability: f64,
+    /// Descent steps it took.
+    pub steps: usize,
+    /// Mean squared difference of neighbouring pixels (lower: smoother).
+    pub smoothness: f64,
+    /// Pearson correlation with the mean reference image of its class.
+    pub mean_correlation: f64,
+    /// The class whose mean reference image it correlates with most.
+    pub nearest_mean: String,
+}
+
+/// A model inversion run (`mlsec invert --json`; the page shows it beside the images).
+#[derive(Clone, Debug, Serialize)]
+pub struct InvertReport {
+    pub params: InvertParams,
+    pub model: String,
+    /// Steps run.
+    pub steps: usize,
+    /// Reference images the class means were taken over.
+    pub reference_images: usize,
+    /// Reconstructions nearest their own class's mean image.
+    pub nearest_own_mean: usize,
+    pub classes: Vec<InvertedClass>,
 }

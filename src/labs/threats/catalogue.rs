@@ -190,7 +190,7 @@ pub fn catalogue() -> Model {
             nist: "Privacy compromise: membership inference and data reconstruction.",
             demo: demo("privacy", &[("members", "300"), ("seed", "0")], "LiRA against a spam filter trained on 300 e-mails: its true-positive rate at 1% FPR is far above chance; tick DP-SGD and the leak closes, under the accountant's ε."),
             controls: &["dp-sgd", "label-only"],
-            residual: "ε bounds one record's influence on the run it covers, at a cost in accuracy; label-only attacks still work on overfit models. The privacy lab measures the leak on the spam filter only; model inversion and the image models are not measured yet.",
+            residual: "ε bounds one record's influence on the run it covers, at a cost in accuracy; label-only attacks still work on overfit models. The privacy lab measures membership on the spam filter only (not on the image models yet); its model inversion (MIFace) makes the committed image models sure of class prototypes — recognisable ones from the robust model — which at CIFAR-10's classes reveal no one training image.",
             likelihood: 3,
             impact: 4,
         }

@@ -1,6 +1,6 @@
 // The privacy lab: membership inference against a spam filter trained on few e-mails — the
 // loss threshold and LiRA, their ROC curves on log-log axes, TPR at low FPR, the members most
-// exposed, and DP-SGD's audit. Its own worker owns a PrivacyLab (the wasm core); every figure
+// exposed, and DP-SGD's audit — and model inversion (MIFace) of the committed image models. Its own worker owns a PrivacyLab (the wasm core); every figure
 // here is the core's. Subjects from the corpus reach the page through textContent only.
 import { CoreClient } from '../../client.js';
 import { el } from '../../ui.js';
@@ -9,6 +9,8 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 // The controls, by the core's parameter names (labs::privacy::Params); defaults from the core.
 const FIELDS = { members: 'pv-members', nonmembers: 'pv-nonmembers', epochs: 'pv-epochs', shadows: 'pv-shadows', seed: 'pv-seed', private: 'pv-private', q: 'pv-q', sigma: 'pv-sigma', clip: 'pv-clip', dp_epochs: 'pv-dp-epochs' };
+// Model inversion's controls, by labs::privacy::InvertParams' names; the model is the page's own key.
+const INVERT = { class: 'pv-inv-class', steps: 'pv-inv-steps', lr: 'pv-inv-lr', tv: 'pv-inv-tv', stop_at: 'pv-inv-stop' };
 const COLORS = { loss: '#d68910', lira_online: '#c0392b', lira_offline: '#2471a3' };
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 // log axes cannot show 0: rates below this are drawn at it
@@ -21,13 +23,19 @@ export default class PrivacyLab {
     this.showError = showError;
     this.core = new CoreClient();
     this.settings = new Settings($, () => this.core.call('privacyDefaults'), FIELDS);
-    for (const id of Object.values(FIELDS)) $(id).addEventListener('change', () => this.onChange());
+    this.inversion = new Settings($, () => this.core.call('privacyInvertDefaults'), INVERT);
+    for (const id of [...Object.values(FIELDS), ...Object.values(INVERT), 'pv-inv-model']) $(id).addEventListener('change', () => this.onChange());
     $('pv-run').addEventListener('click', () => this.run());
-    $('pv-cancel').addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
+    $('pv-invert').addEventListener('click', () => this.invert());
+    for (const id of ['pv-cancel', 'pv-inv-cancel']) $(id).addEventListener('click', () => { this.cancelled = true; this.core.cancel(); });
   }
 
-  params() { return this.settings.params(); }
-  async show(p, first) { if (first) await this.settings.apply(p); }
+  params() { return { ...this.settings.params(), ...this.inversion.params(), invert_model: this.$('pv-inv-model').value }; }
+  async show(p, first) {
+    if (!first) return;
+    await Promise.all([this.settings.apply(p), this.inversion.apply(p)]);
+    if (['standard', 'robust'].includes(p?.get('invert_model'))) this.$('pv-inv-model').value = p.get('invert_model');
+  }
 
   request() {
     const r = this.settings.typed();
@@ -35,19 +43,40 @@ export default class PrivacyLab {
     return r;
   }
 
-  async run() {
+  /** One job in the lab's worker: the buttons wait, progress on the bar, Cancel ends it;
+   *  `at` names the job's own progress bar, Cancel button and status line. */
+  async job(work, at = { bar: 'pv-progress', cancel: 'pv-cancel', status: 'pv-status' }) {
     const $ = this.$;
     if (this.running) return;
     this.running = true;
     this.cancelled = false;
     this.showError('');
     $('pv-run').disabled = true;
-    $('pv-cancel').hidden = false;
-    const bar = $('pv-progress');
+    $('pv-invert').disabled = true;
+    $(at.cancel).hidden = false;
+    const bar = $(at.bar);
     bar.hidden = false;
     bar.value = 0;
     const t = performance.now();
     try {
+      const done = await work(bar, (text) => { $(at.status).textContent = text; });
+      $(at.status).textContent = `Done in ${((performance.now() - t) / 1000).toFixed(1)} s${done}.`;
+    } catch (e) {
+      $(at.status).textContent = this.cancelled ? 'The job was cancelled.' : '';
+      if (!this.cancelled) this.showError(e.message);
+    } finally {
+      bar.hidden = true;
+      $(at.cancel).hidden = true;
+      $('pv-run').disabled = false;
+      $('pv-invert').disabled = false;
+      this.running = false;
+      $(at.status).focus();
+    }
+  }
+
+  run() {
+    const $ = this.$;
+    return this.job(async (bar) => {
       await this.settings.defaults();
       const request = this.request();
       $('pv-status').textContent = `Training the victim and ${request.shadows} shadow filters…`;
@@ -55,17 +84,35 @@ export default class PrivacyLab {
         onProgress: ({ done, total }) => { bar.value = done / total; $('pv-status').textContent = `Shadow ${done} of ${total} trained…`; },
       });
       this.render(r);
-      $('pv-status').textContent = `Done in ${((performance.now() - t) / 1000).toFixed(1)} s (seed ${r.seed}).`;
-    } catch (e) {
-      $('pv-status').textContent = this.cancelled ? 'The attack was cancelled.' : '';
-      if (!this.cancelled) this.showError(e.message);
-    } finally {
-      bar.hidden = true;
-      $('pv-cancel').hidden = true;
-      $('pv-run').disabled = false;
-      this.running = false;
-      $('pv-status').focus();
-    }
+      return ` (seed ${r.seed})`;
+    });
+  }
+
+  invert() {
+    const $ = this.$;
+    return this.job(async (bar, say) => {
+      await this.inversion.defaults();
+      const request = this.inversion.typed();
+      const model = $('pv-inv-model').value;
+      say(`Inverting the ${model} model…`);
+      const { report, images } = await this.core.call('privacyInvert', { model, request }, {
+        onProgress: ({ done, total }) => { bar.value = done / total; say(`Step ${done} of at most ${total}…`); },
+      });
+      this.renderInversion(report, images);
+      return ` (${report.model})`;
+    }, { bar: 'pv-inv-progress', cancel: 'pv-inv-cancel', status: 'pv-inv-status' });
+  }
+
+  renderInversion(r, images) {
+    const $ = this.$;
+    $('pv-inv-result').hidden = false;
+    $('pv-inv-gallery').replaceChildren(...r.classes.map((c, i) => {
+      const canvas = el('canvas', { width: '32', height: '32', role: 'img', 'aria-label': `reconstruction of ${c.name}` });
+      canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(images[i]), 32, 32), 0, 0);
+      return el('figure', { 'data-class': String(c.class) }, canvas,
+        el('figcaption', {}, `${c.name}: p ${c.probability.toFixed(3)}, ${c.steps} steps; r ${c.mean_correlation.toFixed(2)} with its class's mean, nearest mean: ${c.nearest_mean}`));
+    }));
+    $('pv-inv-summary').textContent = `${r.model}, ${r.steps} steps: ${r.nearest_own_mean} of ${r.classes.length} reconstructions correlate most with their own class's mean of ${r.reference_images} test images (r: Pearson correlation, pixel by pixel). A high p says the model is sure, not that the image is a photo of anything.`;
   }
 
   render(r) {
