@@ -74,6 +74,10 @@ impl DpFilter {
         let x = self.features(lab, d);
         x.dot(&self.model.w) + self.model.b > 0.0
     }
+    /// Log-odds of spam of a token sequence (a perturbed document).
+    pub fn logit_tokens(&self, lab: &Lab, tokens: &[u32]) -> f32 {
+        log_l2(&hashed_counts(tokens, &lab.vocab, self.dim)).dot(&self.model.w) + self.model.b
+    }
     /// Log-odds of spam.
     pub fn logit(&self, lab: &Lab, d: &Doc) -> f32 {
         self.features(lab, d).dot(&self.model.w) + self.model.b

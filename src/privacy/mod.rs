@@ -2,10 +2,11 @@
 //! Poisson-subsampled Gaussian mechanism ([`rdp`]), DP-SGD for the logistic-regression spam
 //! filter ([`dpsgd`]), membership-inference metrics and the DP audit's empirical ε
 //! ([`membership`]), the loss-threshold attack ([`loss_threshold`]), LiRA ([`lira`]) and model
-//! inversion ([`inversion`], MIFace).
+//! inversion ([`inversion`], MIFace), the label-only attack ([`label_only`]).
 
 pub mod dpsgd;
 pub mod inversion;
+pub mod label_only;
 pub mod lira;
 pub mod loss_threshold;
 pub mod membership;

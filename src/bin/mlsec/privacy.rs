@@ -81,9 +81,9 @@ fn privacy(a: Args, matches: &clap::ArgMatches) -> Result<()> {
         r.victim.model, r.victim.members, r.victim.nonmembers, r.seed, pct(r.victim.member_accuracy), pct(r.victim.nonmember_accuracy),
         r.victim.epsilon.map(|e| format!("; ε = {e:.2} at δ = {}", params.delta)).unwrap_or_default()
     );
-    s += &format!("{:<16} {:>6} {:>10} {:>11} {:>14}\n", "attack", "AUC", "TPR@1%FPR", "TPR@0.1%FPR", "empirical ε ≥");
+    s += &format!("{:<26} {:>6} {:>10} {:>11} {:>14}\n", "attack", "AUC", "TPR@1%FPR", "TPR@0.1%FPR", "empirical ε ≥");
     for x in &r.attacks {
-        s += &format!("{:<16} {:>6.3} {:>10} {:>11} {:>14.2}\n", x.name, x.auc, pct(x.tpr_at_1pct), pct(x.tpr_at_01pct), x.epsilon_lower_bound.epsilon);
+        s += &format!("{:<26} {:>6.3} {:>10} {:>11} {:>14.2}\n", x.name, x.auc, pct(x.tpr_at_1pct), pct(x.tpr_at_01pct), x.epsilon_lower_bound.epsilon);
     }
     s += &format!("global threshold (loss ≤ mean training loss): TPR {}, FPR {}\n", pct(r.global_threshold.0), pct(r.global_threshold.1));
     s += &format!("LiRA with {} shadows; the members it is surest of:\n", r.shadows);

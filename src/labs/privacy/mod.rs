@@ -18,13 +18,15 @@ use crate::privacy::lira::{self, Accumulator};
 use crate::privacy::loss_threshold;
 use crate::privacy::membership::roc;
 use crate::rng::Rng;
-use crate::spam::filter::{logistic_loss, Filter, Kind, TrainConfig};
+use crate::privacy::label_only::LabelOnly;
+use crate::spam::features::{hashed_counts, log_l2};
+use crate::spam::filter::{logistic_loss, Filter, Kind, Logistic, TrainConfig};
 use crate::spam::Lab;
 use crate::{Error, Result};
 
-/// A trained spam victim, plain or private.
+/// A trained spam victim, plain (logistic regression) or private.
 enum Victim {
-    Plain(Filter),
+    Plain(Logistic),
     Private(DpFilter),
 }
 
@@ -32,14 +34,25 @@ impl Victim {
     fn train(lab: &Lab, ids: &[u32], epochs: usize, dp: Option<&DpConfig>, seed: u64) -> Result<Victim> {
         Ok(match dp {
             Some(cfg) => Victim::Private(dpsgd::train(lab, ids, &DpConfig { seed, ..cfg.clone() })?),
-            None => Victim::Plain(lab.train_on(ids, Kind::Lr, &TrainConfig { epochs, ..TrainConfig::for_kind(Kind::Lr) }, seed)?),
+            None => match lab.train_on(ids, Kind::Lr, &TrainConfig { epochs, ..TrainConfig::for_kind(Kind::Lr) }, seed)? {
+                Filter::Lr(m) => Victim::Plain(m),
+                _ => return Err(Error::Data("the spam victim must be logistic regression".into())),
+            },
         })
+    }
+
+    /// Log-odds of spam of a token sequence (a perturbed e-mail), featurized as in training.
+    fn logit_tokens(&self, lab: &Lab, tokens: &[u32]) -> f32 {
+        match self {
+            Victim::Plain(m) => log_l2(&hashed_counts(tokens, &lab.vocab, lab.dim)).dot(&m.w) + m.b,
+            Victim::Private(f) => f.logit_tokens(lab, tokens),
+        }
     }
 
     fn logit(&self, lab: &Lab, id: u32) -> f32 {
         let d = &lab.docs[id as usize];
         match self {
-            Victim::Plain(f) => f.logit(d),
+            Victim::Plain(m) => d.x.dot(&m.w) + m.b,
             Victim::Private(f) => f.logit(lab, d),
         }
     }
@@ -116,6 +129,8 @@ impl PrivacyRun {
         let online = shadows.online(&phi)?;
         let offline = shadows.offline(&phi)?;
         let yeom = loss_threshold::scores(&loss);
+        let records: Vec<(&[u32], bool)> = self.pool.iter().map(|&i| (lab.docs[i as usize].tokens.as_slice(), lab.docs[i as usize].label)).collect();
+        let label_only = LabelOnly { queries: p.label_only_queries, drop: p.label_only_drop }.scores(&records, &mut Rng::derive(p.seed, "privacy/label-only"), &|t| self.target.logit_tokens(lab, t) > 0.0)?;
         let attack = |key: &str, name: &str, paper: &str, s: &[f64]| -> Result<AttackReport> {
             let r = roc(&s[..m], &s[m..])?;
             Ok(AttackReport {
@@ -133,6 +148,7 @@ impl PrivacyRun {
             attack("loss", "loss threshold", "Yeom et al. 2018", &yeom)?,
             attack("lira_online", "LiRA, online", "Carlini et al. 2022", &online)?,
             attack("lira_offline", "LiRA, offline", "Carlini et al. 2022", &offline)?,
+            attack("label_only", "label-only (word dropout)", "Choquette-Choo et al. 2021", &label_only)?,
         ];
         let mean_train_loss = loss[..m].iter().sum::<f32>() / m.max(1) as f32;
         let global_threshold = loss_threshold::global_threshold(&loss[..m], &loss[m..], mean_train_loss);
@@ -163,7 +179,7 @@ impl PrivacyRun {
             scores: Scores {
                 ids: self.pool.clone(),
                 member: (0..self.pool.len()).map(|i| i < m).collect(),
-                by_attack: vec![("loss".into(), yeom), ("lira_online".into(), online), ("lira_offline".into(), offline)],
+                by_attack: vec![("loss".into(), yeom), ("lira_online".into(), online), ("lira_offline".into(), offline), ("label_only".into(), label_only)],
             },
         })
     }

@@ -14,11 +14,14 @@
 //! | `clip` | 1 | | > 0 | DP-SGD's per-example clipping norm |
 //! | `dp_epochs` | 10 | | 0 < epochs ≤ 200 | DP-SGD's epochs |
 //! | `delta` | 10⁻⁵ | | 0 < δ < 0.01 | the δ of the guarantee and of the audit |
-//! | `seed` | 0 | | 0–2⁵³ | the run seed (records, training, shadows) |
+//! | `label_only_queries` | 32 | | 1–1,024 | the label-only attack's perturbed copies of each record (word dropout) |
+//! | `label_only_drop` | 0.5 | | 0 < p < 1 | the probability that a copy drops each word |
+//! | `seed` | 0 | | 0–2⁵³ | the run seed (records, training, shadows, the label-only copies) |
 
 use crate::error::{Error, Result};
 use crate::privacy::dpsgd::DpConfig;
 use crate::privacy::inversion::InversionConfig;
+use crate::privacy::label_only::LabelOnly;
 use crate::privacy::lira::LiraConfig;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +63,12 @@ pub struct Params {
     /// The δ of the guarantee and of the audit.
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().delta))]
     pub delta: f64,
+    /// The label-only attack: perturbed copies of each record (1–1,024).
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().label_only_queries))]
+    pub label_only_queries: usize,
+    /// The label-only attack: the probability that a copy drops each word.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().label_only_drop))]
+    pub label_only_drop: f64,
     /// The run seed.
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().seed))]
     pub seed: u64,
@@ -67,7 +76,7 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { victim: "spam".into(), members: 300, nonmembers: 300, epochs: 60, shadows: 64, private: false, q: 0.05, sigma: 1.0, clip: 1.0, dp_epochs: 10.0, delta: 1e-5, seed: 0 }
+        Params { victim: "spam".into(), members: 300, nonmembers: 300, epochs: 60, shadows: 64, private: false, q: 0.05, sigma: 1.0, clip: 1.0, dp_epochs: 10.0, delta: 1e-5, label_only_queries: 32, label_only_drop: 0.5, seed: 0 }
     }
 }
 
@@ -121,6 +130,7 @@ impl Params {
         }
         let dp = DpConfig { q: self.q, sigma: self.sigma, clip: self.clip, epochs: self.dp_epochs, delta: self.delta, seed: self.seed, ..DpConfig::default() };
         dp.check("dp_epochs", MAX_DP_STEPS)?;
+        LabelOnly { queries: self.label_only_queries, drop: self.label_only_drop }.check()?;
         let dp = self.private.then_some(dp);
         Ok(ValidParams { params: self.clone(), lira: LiraConfig { shadows: self.shadows, fixed_variance: self.shadows < 64 }, dp })
     }
