@@ -45,6 +45,9 @@ fn lira_beats_the_loss_threshold_where_it_matters_and_dp_sgd_closes_the_leak() {
     assert!(plain.victim.member_accuracy > plain.victim.nonmember_accuracy, "the victim overfits");
     assert!(lira.tpr_at_1pct > 0.1 && lira.tpr_at_1pct > 2.0 * loss.tpr_at_1pct, "LiRA {} vs loss {}", lira.tpr_at_1pct, loss.tpr_at_1pct);
     assert!(lira.auc > loss.auc);
+    // Shokri et al.'s attack classifier: above chance, far below LiRA where it matters
+    let shadow = get(&plain, "shadow");
+    assert!(shadow.auc > 0.55 && lira.tpr_at_1pct > 2.0 * shadow.tpr_at_1pct, "shadow AUC {} TPR@1% {}", shadow.auc, shadow.tpr_at_1pct);
     // labels alone leak less, but above chance (at least the misclassified non-members)
     let label = get(&plain, "label_only");
     assert!(label.auc > 0.5 && label.auc < lira.auc, "label-only AUC {}", label.auc);
@@ -111,7 +114,7 @@ fn mlsec_mia_writes_scores_that_recompute_its_figures() {
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(header, ["id", "member", "loss", "lira_online", "lira_offline", "label_only"]);
+    assert_eq!(header, ["id", "member", "loss", "shadow", "lira_online", "lira_offline", "label_only"]);
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 240);
     assert_eq!(rows.iter().filter(|r| r[1] == "1").count(), 120);

@@ -15,6 +15,7 @@ pub use report::{AttackReport, Audit, Curve, Exposed, PrivacyReport, Scores, Vic
 
 use crate::privacy::dpsgd::{self, DpConfig, DpFilter};
 use crate::privacy::lira::{self, Accumulator};
+use crate::privacy::shadow::ShadowAttack;
 use crate::privacy::loss_threshold;
 use crate::privacy::membership::roc;
 use crate::rng::Rng;
@@ -66,6 +67,8 @@ pub struct PrivacyRun {
     members: usize,
     target: Victim,
     acc: Accumulator,
+    /// Every shadow's answers (φ, class, member of that shadow) for the shadow-model attack.
+    answers: Vec<(f64, usize, bool)>,
     rng: Rng,
 }
 
@@ -86,7 +89,7 @@ impl PrivacyRun {
         let target = Victim::train(lab, &members, p.epochs, v.dp.as_ref(), Rng::derive_seed(p.seed, "privacy/victim"))?;
         let pool: Vec<u32> = members.iter().chain(&others).copied().collect();
         let acc = Accumulator::new(pool.len(), &v.lira)?;
-        Ok(PrivacyRun { v: v.clone(), pool, members: members.len(), target, acc, rng: Rng::derive(p.seed, "privacy/shadows") })
+        Ok(PrivacyRun { v: v.clone(), pool, members: members.len(), target, acc, answers: Vec::new(), rng: Rng::derive(p.seed, "privacy/shadows") })
     }
 
     /// Shadows trained so far, and in all.
@@ -104,6 +107,9 @@ impl PrivacyRun {
             let shadow = Victim::train(lab, &sub, self.v.params().epochs, self.v.dp.as_ref(), seed)?;
             let phi = self.phi(lab, &shadow);
             self.acc.add(&member, &phi)?;
+            for (i, (&f, &m)) in phi.iter().zip(&member).enumerate() {
+                self.answers.push((f, usize::from(lab.docs[self.pool[i] as usize].label), m));
+            }
         }
         Ok(self.acc.count >= self.v.lira.shadows)
     }
@@ -129,6 +135,8 @@ impl PrivacyRun {
         let online = shadows.online(&phi)?;
         let offline = shadows.offline(&phi)?;
         let yeom = loss_threshold::scores(&loss);
+        let shokri = ShadowAttack::fit(&self.answers, 2)?;
+        let shadow_scores: Vec<f64> = phi.iter().zip(&labels).map(|(&f, &y)| shokri.score(f, usize::from(y))).collect();
         let records: Vec<(&[u32], bool)> = self.pool.iter().map(|&i| (lab.docs[i as usize].tokens.as_slice(), lab.docs[i as usize].label)).collect();
         let label_only = LabelOnly { queries: p.label_only_queries, drop: p.label_only_drop }.scores(&records, &mut Rng::derive(p.seed, "privacy/label-only"), &|t| self.target.logit_tokens(lab, t) > 0.0)?;
         let attack = |key: &str, name: &str, paper: &str, s: &[f64]| -> Result<AttackReport> {
@@ -146,6 +154,7 @@ impl PrivacyRun {
         };
         let attacks = vec![
             attack("loss", "loss threshold", "Yeom et al. 2018", &yeom)?,
+            attack("shadow", "shadow-model classifier", "Shokri et al. 2017", &shadow_scores)?,
             attack("lira_online", "LiRA, online", "Carlini et al. 2022", &online)?,
             attack("lira_offline", "LiRA, offline", "Carlini et al. 2022", &offline)?,
             attack("label_only", "label-only (word dropout)", "Choquette-Choo et al. 2021", &label_only)?,
@@ -179,7 +188,7 @@ impl PrivacyRun {
             scores: Scores {
                 ids: self.pool.clone(),
                 member: (0..self.pool.len()).map(|i| i < m).collect(),
-                by_attack: vec![("loss".into(), yeom), ("lira_online".into(), online), ("lira_offline".into(), offline), ("label_only".into(), label_only)],
+                by_attack: vec![("loss".into(), yeom), ("shadow".into(), shadow_scores), ("lira_online".into(), online), ("lira_offline".into(), offline), ("label_only".into(), label_only)],
             },
         })
     }

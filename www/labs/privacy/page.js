@@ -11,7 +11,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 const FIELDS = { members: 'pv-members', nonmembers: 'pv-nonmembers', epochs: 'pv-epochs', shadows: 'pv-shadows', seed: 'pv-seed', private: 'pv-private', q: 'pv-q', sigma: 'pv-sigma', clip: 'pv-clip', dp_epochs: 'pv-dp-epochs' };
 // Model inversion's controls, by labs::privacy::InvertParams' names; the model is the page's own key.
 const INVERT = { class: 'pv-inv-class', steps: 'pv-inv-steps', lr: 'pv-inv-lr', tv: 'pv-inv-tv', stop_at: 'pv-inv-stop' };
-const COLORS = { loss: '#d68910', lira_online: '#c0392b', lira_offline: '#2471a3', label_only: '#1e8449' };
+const COLORS = { loss: '#d68910', lira_online: '#c0392b', lira_offline: '#2471a3', label_only: '#1e8449', shadow: '#8e44ad' };
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 // log axes cannot show 0: rates below this are drawn at it
 const FLOOR = 1e-3;
