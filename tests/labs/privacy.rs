@@ -27,6 +27,7 @@ fn presets_and_refusals() {
         (Params { shadows: 1, ..Params::default() }, "shadows"),
         (Params { epochs: 0, ..Params::default() }, "epochs"),
         (Params { victim: "cnn".into(), ..Params::default() }, "victim"),
+        (Params { policies: String::new(), ..Params::default() }, "output policy"),
         (Params { private: true, q: 1e-6, ..Params::default() }, "DP-SGD steps"),
         (Params { sigma: f64::NAN, ..Params::default() }, "sigma"),
         (Params { delta: 0.5, ..Params::default() }, "delta"),
@@ -195,4 +196,31 @@ fn mlsec_invert_refuses_a_class_out_of_range_and_writes_pngs() {
     assert_eq!((png.width(), png.height()), (32, 32));
     assert_eq!(image::open(dir.join("invert-all.png")).unwrap().width(), 128);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_committed_model_through_output_policies_and_the_gap_attack_formula() {
+    use mlsec::data::cifar;
+    let p = Params { victim: "committed".into(), members: 200, nonmembers: 200, policies: "probs,label".into(), ..Params::default() };
+    let v = p.check().unwrap();
+    let bytes = std::fs::read("models/cifar10_resnet9.onnx").unwrap();
+    let clf = mlsec::model::onnx::OnnxClassifier::from_bytes(&bytes).unwrap();
+    let dir = cifar::data_dir(None);
+    let (train, test) = (cifar::load(&dir, cifar::Split::Train, Some(200)).unwrap(), cifar::load(&dir, cifar::Split::Test, Some(200)).unwrap());
+    let labels = |s: &cifar::Samples| s.labels.iter().map(|&l| l as usize).collect::<Vec<_>>();
+    let r = privacy::committed::run(&clf, "resnet9", &train.batch(0, 200).unwrap(), &labels(&train), &test.batch(0, 200).unwrap(), &labels(&test), &v.policies, p.delta, 0).unwrap();
+    assert!(r.member_accuracy > r.nonmember_accuracy, "{} vs {}", r.member_accuracy, r.nonmember_accuracy);
+    let (probs, label) = (&r.attacks[0], &r.attacks[1]);
+    assert_eq!((probs.key.as_str(), label.key.as_str()), ("probs", "label"));
+    assert!(probs.auc > 0.5, "probs AUC {}", probs.auc);
+    // a label alone is right or wrong: AUC = ½ + (member accuracy − non-member accuracy) / 2
+    let want = 0.5 + (r.member_accuracy - r.nonmember_accuracy) / 2.0;
+    assert!((label.auc - want).abs() < 1e-9, "label AUC {} vs {want}", label.auc);
+    // refusals: the shadow steps are the spam victim's; a policy the model cannot serve
+    let lab = Lab::new(&Corpus::load(std::path::Path::new(PACKED_PATH)).unwrap(), 0).unwrap();
+    assert!(privacy::PrivacyRun::new(&lab, &v).is_err());
+    assert!(Params { policies: "topk:0".into(), ..Params::default() }.check().is_err());
+    assert!(Params { policies: "telepathy".into(), ..Params::default() }.check().unwrap_err().to_string().contains("unknown output policy"));
+    let p11 = Params { victim: "committed".into(), policies: "topk:11".into(), members: 20, nonmembers: 20, ..Params::default() }.check().unwrap();
+    assert!(privacy::committed::run(&clf, "m", &train.batch(0, 20).unwrap(), &labels(&train)[..20], &test.batch(0, 20).unwrap(), &labels(&test)[..20], &p11.policies, 1e-5, 0).is_err());
 }

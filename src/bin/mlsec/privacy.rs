@@ -43,6 +43,12 @@ pub struct Args {
     pub params: Params,
     #[command(flatten)]
     pub corpus: crate::cli::SpamCorpus,
+    /// The committed victim's model.
+    #[arg(long, default_value = "models/cifar10_resnet9.onnx")]
+    pub model: PathBuf,
+    /// Folder holding cifar10-jpeg.zip, for the committed victim (default: $MLSEC_DATA, else ../shared/datasets).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     /// Also write every record's score under every attack to this CSV file (id, member, one column an attack).
     #[arg(long)]
     pub scores: Option<std::path::PathBuf>,
@@ -59,6 +65,9 @@ fn privacy(a: Args, matches: &clap::ArgMatches) -> Result<()> {
     let out = crate::cli::print;
     if a.out.dry_run {
         return out(&json(&params)?);
+    }
+    if params.victim == "committed" {
+        return committed(&a, &v);
     }
     let lab = a.corpus.lab(params.seed)?;
     let quiet = a.out.json;
@@ -166,5 +175,34 @@ fn invert(a: InvertArgs) -> Result<()> {
         s += &format!("{:<11} {:>8.3} {:>6} {:>13.3} {:>12}\n", c.name, c.probability, c.steps, c.mean_correlation, c.nearest_mean);
     }
     s += &format!("{} of {} nearest their own class's mean of {} test images; {:.0} s", r.nearest_own_mean, r.classes.len(), r.reference_images, t.elapsed().as_secs_f64());
+    crate::cli::print(&s)
+}
+
+/// `mlsec mia --victim committed`: the first `members` class-interleaved training images against
+/// the first `nonmembers` test images, through each output policy.
+fn committed(a: &Args, v: &privacy::ValidParams) -> Result<()> {
+    use mlsec::data::cifar;
+    let p = v.params();
+    if a.scores.is_some() {
+        return Err(Error::InvalidArgument("--scores is for the spam victim's attacks".into()));
+    }
+    let t = std::time::Instant::now();
+    let bytes = mlsec::model::check::read_file(&a.model)?;
+    let clf = mlsec::model::onnx::OnnxClassifier::from_bytes(&bytes)?;
+    let dir = cifar::data_dir(a.data.as_deref());
+    let train = cifar::load(&dir, cifar::Split::Train, Some(p.members))?;
+    let test = cifar::load(&dir, cifar::Split::Test, Some(p.nonmembers))?;
+    let labels = |s: &cifar::Samples| s.labels.iter().map(|&l| l as usize).collect::<Vec<_>>();
+    let r = privacy::committed::run(&clf, &a.model.display().to_string(), &train.batch(0, train.len())?, &labels(&train), &test.batch(0, test.len())?, &labels(&test), &v.policies, p.delta, p.seed)?;
+    if a.out.json {
+        return crate::cli::print_json(&r);
+    }
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    let mut s = format!("{}: accuracy {} on {} training images (members), {} on {} test images\n", r.model, pct(r.member_accuracy), r.members, pct(r.nonmember_accuracy), r.nonmembers);
+    s += &format!("{:<12} {:>6} {:>10} {:>11} {:>14}\n", "policy", "AUC", "TPR@1%FPR", "TPR@0.1%FPR", "empirical ε ≥");
+    for x in &r.attacks {
+        s += &format!("{:<12} {:>6.3} {:>10} {:>11} {:>14.2}\n", x.key, x.auc, pct(x.tpr_at_1pct), pct(x.tpr_at_01pct), x.epsilon_lower_bound.epsilon);
+    }
+    s += &format!("the confidence threshold (Yeom et al.) on what each policy shows; {:.0} s", t.elapsed().as_secs_f64());
     crate::cli::print(&s)
 }

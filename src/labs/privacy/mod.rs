@@ -7,6 +7,7 @@
 //! [`PrivacyRun::report`] scores them. Model inversion (MIFace) against an image classifier:
 //! [`invert`], with its own settings ([`params::InvertParams`]).
 
+pub mod committed;
 pub mod invert;
 pub mod params;
 pub mod report;
@@ -76,6 +77,9 @@ impl PrivacyRun {
     /// Draw the members and non-members by the seed and train the victim.
     pub fn new(lab: &Lab, v: &ValidParams) -> Result<PrivacyRun> {
         let p = v.params();
+        if p.victim != "spam" {
+            return Err(Error::InvalidArgument(format!("the {} victim is attacked by committed::run, not in shadow steps", p.victim)));
+        }
         let draw = |mut ids: Vec<u32>, n: usize, label: &str| -> Result<Vec<u32>> {
             if ids.len() < n {
                 return Err(Error::InvalidArgument(format!("the corpus has {} such records; asked for {n}", ids.len())));

@@ -3,7 +3,8 @@
 //!
 //! | name | default (`full`) | `quick` (the page) | range | meaning |
 //! |---|---|---|---|---|
-//! | `victim` | `spam` | | `spam` | the model attacked: the poisoning lab's logistic-regression spam filter, trained on a small member set |
+//! | `victim` | `spam` | | `spam`, `committed` | the model attacked: the poisoning lab's logistic-regression spam filter, trained on a small member set; or the committed CIFAR-10 model (CLI only: members are training images, non-members test images) |
+//! | `policies` | `probs,topk:1,round:1,label` | | output policies, comma-separated | what the attacker sees of the committed model: one attack each |
 //! | `members` | 300 | | 20–2,000 | training records of the victim, drawn by the seed from the training split |
 //! | `nonmembers` | 300 | | 20–2,000 | held-out records, drawn from the test split |
 //! | `epochs` | 60 | | 1–200 | the victim's (and every shadow's) training epochs: more epochs, more overfitting |
@@ -18,6 +19,7 @@
 //! | `label_only_drop` | 0.5 | | 0 < p < 1 | the probability that a copy drops each word |
 //! | `seed` | 0 | | 0–2⁵³ | the run seed (records, training, shadows, the label-only copies) |
 
+use crate::api::policy::Policy;
 use crate::error::{Error, Result};
 use crate::privacy::dpsgd::DpConfig;
 use crate::privacy::inversion::InversionConfig;
@@ -30,9 +32,12 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(not(target_arch = "wasm32"), derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
-    /// The model attacked: spam (the poisoning lab's logistic-regression filter).
+    /// The model attacked: spam (the poisoning lab's logistic-regression filter) or committed (the CIFAR-10 model).
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().victim))]
     pub victim: String,
+    /// The committed victim: output policies the attacker answers through, comma-separated.
+    #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().policies))]
+    pub policies: String,
     /// Training records of the victim (20–2,000), drawn from the training split.
     #[cfg_attr(not(target_arch = "wasm32"), arg(long, default_value_t = Params::default().members))]
     pub members: usize,
@@ -76,7 +81,7 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { victim: "spam".into(), members: 300, nonmembers: 300, epochs: 60, shadows: 64, private: false, q: 0.05, sigma: 1.0, clip: 1.0, dp_epochs: 10.0, delta: 1e-5, label_only_queries: 32, label_only_drop: 0.5, seed: 0 }
+        Params { victim: "spam".into(), policies: "probs,topk:1,round:1,label".into(), members: 300, nonmembers: 300, epochs: 60, shadows: 64, private: false, q: 0.05, sigma: 1.0, clip: 1.0, dp_epochs: 10.0, delta: 1e-5, label_only_queries: 32, label_only_drop: 0.5, seed: 0 }
     }
 }
 
@@ -90,6 +95,8 @@ pub const MAX_DP_STEPS: u64 = 20_000;
 #[derive(Clone, Debug)]
 pub struct ValidParams {
     params: Params,
+    /// The committed victim's output policies.
+    pub policies: Vec<Policy>,
     pub lira: LiraConfig,
     /// DP-SGD's settings when `private`.
     pub dp: Option<DpConfig>,
@@ -110,8 +117,12 @@ impl Params {
     /// Check every setting against its range (a sentence naming the first that is out).
     pub fn check(&self) -> Result<ValidParams> {
         let bad = |name: &str, range: &str| Err(Error::InvalidArgument(format!("{name} must be {range}")));
-        if self.victim != "spam" {
-            return bad("victim", "spam (the image victims are still to come)");
+        if !matches!(self.victim.as_str(), "spam" | "committed") {
+            return bad("victim", "spam or committed (the small CNN trained in the page is still to come)");
+        }
+        let policies = self.policies.split(',').map(Policy::parse).collect::<Result<Vec<_>>>()?;
+        if policies.is_empty() || policies.len() > 8 {
+            return bad("policies", "one to eight output policies");
         }
         if !(20..=2000).contains(&self.members) {
             return bad("members", "between 20 and 2,000");
@@ -132,7 +143,7 @@ impl Params {
         dp.check("dp_epochs", MAX_DP_STEPS)?;
         LabelOnly { queries: self.label_only_queries, drop: self.label_only_drop }.check()?;
         let dp = self.private.then_some(dp);
-        Ok(ValidParams { params: self.clone(), lira: LiraConfig { shadows: self.shadows, fixed_variance: self.shadows < 64 }, dp })
+        Ok(ValidParams { params: self.clone(), policies, lira: LiraConfig { shadows: self.shadows, fixed_variance: self.shadows < 64 }, dp })
     }
 }
 

@@ -144,3 +144,19 @@ pub struct InvertReport {
     pub nearest_own_mean: usize,
     pub classes: Vec<InvertedClass>,
 }
+
+/// Membership inference against the committed image model through the API's output policies
+/// (`mlsec mia --victim committed --json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct CommittedReport {
+    pub model: String,
+    /// Training images (members) and test images (non-members) scored.
+    pub members: usize,
+    pub nonmembers: usize,
+    /// Top-1 accuracy on each.
+    pub member_accuracy: f64,
+    pub nonmember_accuracy: f64,
+    pub seed: u64,
+    /// One a policy (`key` is the policy, e.g. `topk:1`).
+    pub attacks: Vec<AttackReport>,
+}
