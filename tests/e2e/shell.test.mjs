@@ -70,6 +70,41 @@ test('a lab keeps its settings and its result across lab switches, and the URL f
   await ctx.close();
 });
 
+test('the privacy and practice labs keep their settings, result and answer across lab switches', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.goto(`${server.url}#lab=privacy`);
+  await page.waitForFunction(() => document.querySelector('#pv-shadows')?.value && document.querySelector('#pv-inv-steps')?.value, null, { timeout: 60000 });
+  await page.fill('#pv-shadows', '4');
+  await page.dispatchEvent('#pv-shadows', 'change');
+  await page.fill('#pv-inv-steps', '17');
+  await page.dispatchEvent('#pv-inv-steps', 'change');
+  await page.click('#pv-run');
+  await page.waitForSelector('#pv-result:not([hidden]) #pv-attacks tbody tr', { timeout: 120000 });
+  const victim = await page.textContent('#pv-victim');
+  await page.waitForFunction(() => /shadows=4/.test(location.hash) && /steps=17/.test(location.hash));
+  // practice: another scenario and an answer
+  await page.locator('#nav a[data-lab="practice"]').click();
+  await visible(page, 'lab-practice');
+  await page.waitForFunction(() => document.querySelectorAll('#pr-scenario option').length > 1, null, { timeout: 60000 });
+  const second = await page.$eval('#pr-scenario', (s) => s.options[1].value);
+  await page.selectOption('#pr-scenario', second);
+  await page.fill('#pr-answer', 'rate limits and an audit log');
+  await page.locator('#nav a[data-lab="threats"]').click();
+  await visible(page, 'lab-threats');
+  await page.locator('#nav a[data-lab="privacy"]').click();
+  await visible(page, 'lab-privacy');
+  assert.equal(await page.inputValue('#pv-shadows'), '4');
+  assert.equal(await page.inputValue('#pv-inv-steps'), '17');
+  assert.equal(await page.textContent('#pv-victim'), victim, 'the result stays');
+  assert.match(page.url(), /lab=privacy.*shadows=4/);
+  await page.locator('#nav a[data-lab="practice"]').click();
+  await visible(page, 'lab-practice');
+  assert.equal(await page.inputValue('#pr-scenario'), second);
+  assert.equal(await page.inputValue('#pr-answer'), 'rate limits and an audit log');
+  assert.deepEqual(log.errors, []);
+  await ctx.close();
+});
+
 test('a link that carries settings applies them to a lab already shown', async () => {
   const { ctx, page, log } = await openPage(browser);
   await page.goto(`${server.url}#lab=evasion&img=1&attack=fgsm&eps=4`);
