@@ -15,7 +15,7 @@
 //! | [`attacks`] | evasion, extraction, poisoning (one file an attack) | model, nn, api |
 //! | [`defenses`] | preprocessors, smoothing, detectors, forensics | model, nn, stats |
 //! | [`api`] | the mock prediction API: rate limit, output policies, audit log, PRADA | stats |
-//! | [`spam`], [`privacy`] | the spam pipeline (features, filters, provenance); RDP accounting, DP-SGD, membership inference and the DP audit | data, stats |
+//! | [`spam`], [`privacy`] | the spam pipeline (features, filters, provenance); RDP accounting, DP-SGD, membership inference, the DP audit, model inversion | data, model, stats |
 //! | [`scan`] | the model-file scanner (pickle, torch, NumPy, Keras, ONNX, safetensors) | — |
 //! | [`labs`] | one folder a lab: its settings (`params.rs`), steps, reports | everything above |
 //! | `wasm` (wasm32 only) | the `#[wasm_bindgen]` façades: convert types, nothing else | labs |

@@ -95,7 +95,7 @@ impl PrivacyInverter {
         to_js(&r)
     }
 
-    /// The `i`-th reconstruction of the last run as RGBA bytes (32 × 32 × 4).
+    /// The `i`-th reconstruction of the last run as RGBA bytes (side × side × 4, the model's input).
     pub fn rgba(&self, i: usize) -> Result<Vec<u8>, JsError> {
         let b = self.images.as_ref().ok_or_else(|| JsError::new("no inversion has run yet"))?;
         if i >= b.len() {

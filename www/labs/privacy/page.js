@@ -107,8 +107,9 @@ export default class PrivacyLab {
     const $ = this.$;
     $('pv-inv-result').hidden = false;
     $('pv-inv-gallery').replaceChildren(...r.classes.map((c, i) => {
-      const canvas = el('canvas', { width: '32', height: '32', role: 'img', 'aria-label': `reconstruction of ${c.name}` });
-      canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(images[i]), 32, 32), 0, 0);
+      const side = Math.round(Math.sqrt(images[i].length / 4)); // square RGBA, the model's input side
+      const canvas = el('canvas', { width: String(side), height: String(side), role: 'img', 'aria-label': `reconstruction of ${c.name}` });
+      canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(images[i]), side, side), 0, 0);
       return el('figure', { 'data-class': String(c.class) }, canvas,
         el('figcaption', {}, `${c.name}: p ${c.probability.toFixed(3)}, ${c.steps} steps; r ${c.mean_correlation.toFixed(2)} with its class's mean, nearest mean: ${c.nearest_mean}`));
     }));
