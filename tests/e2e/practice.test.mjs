@@ -73,6 +73,10 @@ test('answers survive a reload and export as Markdown', async () => {
 
 test('hands-on: name the poisoned source and account, find an ε that fools the robust model, stop the thief', async () => {
   const { ctx, page, log } = await openPage(browser);
+  // the thief's seed is pinned: PRADA misses some thieves (seed 3141592653589 stays at W 0.938 > δ
+  // 0.93 for all 400 queries), and a random draw made this test fail 1 run in ~24; the miss
+  // itself is the test below
+  await page.addInitScript(() => { if (!localStorage.getItem('mlsec:practice:v1')) localStorage.setItem('mlsec:practice:v1', JSON.stringify({ answers: {}, hands_on: {}, seeds: { extraction: 1111111111111 }, scores: {} })); });
   // poisoning: the evidence, a wrong answer, then the right one found by trying the evidence's accounts
   await page.goto(`${server.url}#lab=practice&scenario=backdoor`);
   await opened(page, 'backdoor');
@@ -115,5 +119,22 @@ test('hands-on: name the poisoned source and account, find an ε that fools the 
   await shot(page, 'practice-hands-on');
   assert.deepEqual(log.errors, []);
   assert.deepEqual([...log.origins], [server.origin]);
+  await ctx.close();
+});
+
+test('hands-on: a thief PRADA misses is said to be a miss of the detector, and another can be drawn', async () => {
+  const { ctx, page, log } = await openPage(browser);
+  await page.addInitScript(() => localStorage.setItem('mlsec:practice:v1', JSON.stringify({ answers: {}, hands_on: {}, seeds: { extraction: 3141592653589 }, scores: {} })));
+  await page.goto(`${server.url}#lab=practice&scenario=extraction`);
+  await opened(page, 'extraction');
+  await page.selectOption('#pr-ex-prada', 'block');
+  await page.click('#pr-ex-check');
+  await page.waitForFunction(() => /^(Passed|Not yet|The thief was stopped|The right control)/.test(document.getElementById('pr-task-result').textContent), null, { timeout: 240000 });
+  assert.match(await page.textContent('#pr-task-result'), /^The right control, but PRADA never caught this thief: its W stayed at 0\.9\d\d, above δ 0\.93/);
+  await page.click('#pr-ex-new');
+  assert.equal(await page.textContent('#pr-task-result'), 'A new thief is waiting.');
+  const seed = await page.evaluate(() => JSON.parse(localStorage.getItem('mlsec:practice:v1')).seeds.extraction);
+  assert.notEqual(seed, 3141592653589);
+  assert.deepEqual(log.errors, []);
   await ctx.close();
 });

@@ -125,4 +125,9 @@ fn the_hands_on_checks_use_the_cores_ground_truth() {
     let r = hands_on::check_extraction(0, "probs", "block", &model, &samples, &mut |_, _| {}).unwrap();
     assert!(r.passed && r.thief_blocked > 0 && r.client_blocked == 0, "{}", r.message);
     assert!(hands_on::check_extraction(0, "probs", "sometimes", &model, &samples, &mut |_, _| {}).is_err());
+    // a thief PRADA never catches (W 0.938 > δ 0.93 throughout): the right control is said to be right
+    let miss = hands_on::check_extraction(3_141_592_653_589, "probs", "block", &model, &samples, &mut |_, _| {}).unwrap();
+    assert!(!miss.passed && miss.thief_blocked == 0 && miss.message.starts_with("The right control"), "{}", miss.message);
+    let alert = hands_on::check_extraction(3_141_592_653_589, "probs", "alert", &model, &samples, &mut |_, _| {}).unwrap();
+    assert!(alert.message.starts_with("Not yet"), "{}", alert.message);
 }

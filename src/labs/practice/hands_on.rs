@@ -125,6 +125,9 @@ pub fn check_extraction(seed: u64, policy: &str, prada: &str, model: &[u8], samp
     let passed = thief.blocked > 0 && client.blocked == 0 && client.rate_limited == 0;
     let message = if passed {
         format!("Passed: the Jacobian thief got {} of its {} queries answered (fidelity {:.1}%), the natural client all of its own.", thief.answered, TASK_QUERIES, 100.0 * thief.fidelity)
+    } else if thief.blocked == 0 && prada_mode == extraction::params::Prada::Block {
+        // the right control, and a real miss of the detector (1 of 24 seeds tried at 400 queries)
+        format!("The right control, but PRADA never caught this thief: its W stayed at {:.3}, above δ {}, for all {} queries (fidelity {:.1}%). Detectors miss; draw another thief to see the block work.", thief.prada_w.unwrap_or(f64::NAN), crate::api::Config::default().prada_delta, TASK_QUERIES, 100.0 * thief.fidelity)
     } else if thief.blocked == 0 {
         format!("Not yet: the thief got {} of {} queries answered (fidelity {:.1}%) and none was refused as an attack. Which control turns PRADA's alert into a refusal?", thief.answered, TASK_QUERIES, 100.0 * thief.fidelity)
     } else {

@@ -31,6 +31,7 @@ export default class PracticePage {
     $('pr-clear').addEventListener('click', () => { this.state = empty(); this.write(); this.fillMenu(); this.open(this.current.id); this.status('Your answers and results were cleared.'); });
     $('pr-ev-check').addEventListener('click', () => this.task('evasion', () => this.checkEvasion()));
     $('pr-ev-new').addEventListener('click', () => { this.newSeed('evasion'); this.showEvasionTask(); });
+    $('pr-ex-new').addEventListener('click', () => { this.newSeed('extraction'); this.write(); this.fillMenu(); $('pr-task-result').textContent = 'A new thief is waiting.'; });
     $('pr-ex-check').addEventListener('click', () => this.task('extraction', () => this.checkExtraction()));
     $('pr-po-evidence').addEventListener('click', () => this.task('backdoor', () => this.showEvidence()));
     $('pr-po-new').addEventListener('click', () => { this.newSeed('backdoor'); $('pr-po-tables').replaceChildren(); $('pr-task-result').textContent = ''; });
