@@ -113,7 +113,7 @@ impl Inverter {
             return Err(Error::InvalidArgument("no class to invert".into()));
         }
         if let Some(&k) = classes.iter().find(|&&k| k >= model_classes) {
-            return Err(Error::InvalidArgument(format!("class must be 0–{} (got {k})", model_classes - 1)));
+            return Err(Error::InvalidArgument(format!("class must be 0–{} (got {k})", model_classes.saturating_sub(1))));
         }
         let (c, h, w) = shape;
         Ok(Inverter {
