@@ -26,7 +26,9 @@ test('a scenario from a link; strong, weak and empty answers get the rubric the 
   for (const [answer, want] of [[STRONG, 5], ['I would retrain the model.', 0], ['', 0]]) {
     await page.fill('#pr-answer', answer);
     await page.click('#pr-check');
-    await page.waitForFunction((w) => document.getElementById('pr-score')?.textContent.startsWith(`${w} of 5`), want, { timeout: 30000 });
+    // the click clears the last verdict; wait for this answer's own, focused
+    await page.waitForFunction((w) => document.getElementById('pr-score')?.textContent.startsWith(`${w} of 5`)
+      && document.activeElement?.id === 'pr-score', want, { timeout: 30000 });
     assert.equal(await page.locator('#pr-feedback li.covered').count(), want);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'pr-score', 'focus moves to the score');
   }

@@ -128,6 +128,8 @@ export default class PracticePage {
     const answer = $('pr-answer').value;
     this.state.answers[id] = answer;
     this.write();
+    // the old verdict belongs to the old answer: gone before the new one is computed
+    $('pr-feedback').replaceChildren();
     try {
       const f = await this.core.call('practiceCheck', { id, answer });
       this.state.scores[id] = { covered: f.covered, total: f.total };
